@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck fmt venv clean
+SCALEOUT_DB ?= postgresql://postgres@127.0.0.1:5432/kiotsync
+SCALEOUT_QUEUE ?= redis://127.0.0.1:6379/15
+
+.PHONY: demo test test-scaleout lint typecheck fmt venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +28,10 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on the scale-out stack (PostgreSQL + Redis at 127.0.0.1).
+test-scaleout: $(STAMP)
+	KIOTSYNC_DATABASE_URL=$(SCALEOUT_DB) KIOTSYNC_QUEUE_URL=$(SCALEOUT_QUEUE) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

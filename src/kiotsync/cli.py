@@ -20,6 +20,45 @@ def _emulator(args: argparse.Namespace) -> int:
     )
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from kiotsync.demo import run_demo
+
+    return run_demo(
+        host=args.host,
+        port=args.port,
+        kiotviet_port=args.kiotviet_port,
+        haravan_port=args.haravan_port,
+        data_dir=args.data_dir,
+        keep_data=args.keep_data,
+    )
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from kiotsync.runtime import migrate, setup_django
+
+    setup_django()
+    migrate()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from kiotsync.runtime import setup_django, wsgi_app
+
+    setup_django()
+    waitress.serve(wsgi_app(), host=args.host, port=args.port, threads=args.threads, ident="kiotsync")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from kiotsync.runtime import run_worker, setup_django
+
+    setup_django()
+    run_worker(workers=args.workers)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiotsync", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -32,6 +71,28 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument("--seed", type=int, default=1)
     emu.add_argument("--time-scale", type=float, default=1.0)
     emu.set_defaults(func=_emulator)
+
+    demo = sub.add_parser("demo", help="app + worker + both emulators seeded with a sample shop")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--kiotviet-port", type=int, default=8101)
+    demo.add_argument("--haravan-port", type=int, default=8102)
+    demo.add_argument("--data-dir", default=None, help="default ./.kiotsync/demo (wiped at start)")
+    demo.add_argument("--keep-data", action="store_true", help="do not wipe the demo database")
+    demo.set_defaults(func=_demo)
+
+    mig = sub.add_parser("migrate", help="apply database migrations")
+    mig.set_defaults(func=_migrate)
+
+    serve = sub.add_parser("serve", help="production web process (configured from the environment)")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(func=_serve)
+
+    worker = sub.add_parser("worker", help="background worker (run any number)")
+    worker.add_argument("--workers", type=int, default=None)
+    worker.set_defaults(func=_worker)
     return parser
 
 

@@ -1,0 +1,91 @@
+"""Route stored inbound events to the use case that handles their topic.
+
+Handlers register per (platform, topic). An event whose tenant is no longer active is
+ignored; a handler failure is recorded on the row and retried by the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from kiotsync.inbox.models import InboundEvent
+from kiotsync.logs import tenant_context
+from kiotsync.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[InboundEvent], None]
+_HANDLERS: dict[tuple[str, str], Handler] = {}
+
+
+def handles(platform: str, *topics: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for topic in topics:
+            _HANDLERS[(platform, topic)] = fn
+        return fn
+
+    return register
+
+
+def _noop(event: InboundEvent) -> None:
+    """Topics that need no work beyond being recorded (e.g. ``app/uninstalled``)."""
+
+
+handles(InboundEvent.Platform.HARAVAN, "app/uninstalled", "app_uninstalled")(_noop)
+
+
+def handlers_for(event: InboundEvent) -> list[Handler]:
+    found: list[Handler] = []
+    for topic in event.topic.split(","):
+        handler = _HANDLERS.get((event.platform, topic))
+        if handler is not None and handler not in found:
+            found.append(handler)
+    return found
+
+
+def process_event(event_id: int) -> None:
+    with transaction.atomic():
+        event = InboundEvent.objects.select_for_update().select_related("tenant").filter(pk=event_id).first()
+        if event is None or event.state != InboundEvent.State.PENDING:
+            return
+        event.attempts += 1
+        event.save(update_fields=["attempts"])
+    with tenant_context(event.tenant):
+        if event.tenant.status != Tenant.Status.ACTIVE:
+            _finish(event, InboundEvent.State.IGNORED, "tenant not active")
+            return
+        handlers = handlers_for(event)
+        if not handlers:
+            # Recorded for the audit trail; the polling backstop covers the topic.
+            _finish(event, InboundEvent.State.IGNORED, "no handler for this topic")
+            return
+        try:
+            for handler in handlers:
+                handler(event)
+        except Exception as exc:
+            log.exception("inbound event %s failed", event.pk)
+            InboundEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+        _finish(event, InboundEvent.State.DONE, "")
+
+
+def _finish(event: InboundEvent, state: str, note: str) -> None:
+    InboundEvent.objects.filter(pk=event.pk).update(state=state, error=note, processed_at=timezone.now())
+
+
+def requeue_stale_events(older_than: timedelta = timedelta(minutes=2)) -> int:
+    from kiotsync.wiring import get_wiring
+
+    cutoff = timezone.now() - older_than
+    ids = list(
+        InboundEvent.objects.filter(state=InboundEvent.State.PENDING, received_at__lt=cutoff, attempts=0)
+        .values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        get_wiring().enqueue_inbound(pk)
+    return len(ids)

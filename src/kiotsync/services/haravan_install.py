@@ -1,0 +1,216 @@
+"""Haravan login and install (digest §1.6: login scopes → owner check → install scopes).
+
+``begin`` stores ``state`` (CSRF) and ``nonce`` in the session and returns the authorize URL;
+``complete_login`` / ``complete_install`` check them, exchange the code, verify the id_token
+and either sign the owner in or send them on to the install consent.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kiotsync.haravan.oauth import InstallRevokedError, TokenSet
+from kiotsync.httpkit.errors import PlatformError
+from kiotsync.logs import tenant_context
+from kiotsync.tenants.models import HaravanInstallation, SyncSettings, Tenant
+from kiotsync.wiring import get_wiring
+
+from .errors import UserFacingError
+
+log = logging.getLogger(__name__)
+
+LOGIN_SCOPES = ("openid", "profile", "email", "org", "userinfo")
+INSTALL_SCOPES = (
+    *LOGIN_SCOPES,
+    "grant_service",
+    "offline_access",
+    "wh_api",
+    "com.read_shop",
+    "com.write_products",
+    "com.write_orders",
+    "com.write_inventories",
+    "com.write_customers",
+)
+SESSION_KEY = "kiotsync_oauth"
+# Renew the Haravan token when less than this remains.
+REFRESH_MARGIN = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    tenant: Tenant
+    user_sub: str
+
+
+@dataclass(frozen=True)
+class GoInstall:
+    url: str
+
+
+def _redirect_uri(kind: str) -> str:
+    name = "auth_callback" if kind == "login" else "install_callback"
+    return get_wiring().config.public_url + reverse(name)
+
+
+def begin(session: Any, kind: str, orgid: str | None = None) -> str:
+    """Start an authorize round trip (``kind`` is ``login`` or ``install``)."""
+    state = secrets.token_urlsafe(24)
+    nonce = secrets.token_urlsafe(24)
+    session[SESSION_KEY] = {"state": state, "nonce": nonce, "kind": kind}
+    scopes = LOGIN_SCOPES if kind == "login" else INSTALL_SCOPES
+    return get_wiring().haravan_oauth().authorize_url(
+        scopes=scopes, redirect_uri=_redirect_uri(kind), state=state, nonce=nonce, orgid=orgid
+    )
+
+
+def _finish(session: Any, kind: str, params: Any) -> tuple[TokenSet, Any]:
+    pending = session.pop(SESSION_KEY, None)
+    if params.get("error"):
+        if params.get("error") == "access_denied":
+            raise UserFacingError(_("Bạn đã không đồng ý cấp quyền cho ứng dụng trên Haravan."))
+        raise UserFacingError(_("Haravan báo lỗi khi đăng nhập: %(error)s") % {"error": params.get("error")})
+    if not pending or pending.get("kind") != kind or not secrets.compare_digest(
+        str(pending.get("state", "")), str(params.get("state", ""))
+    ):
+        raise UserFacingError(_("Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng đăng nhập lại."))
+    code = params.get("code")
+    if not code:
+        raise UserFacingError(_("Haravan không trả về mã xác thực. Vui lòng đăng nhập lại."))
+    oauth = get_wiring().haravan_oauth()
+    try:
+        tokens = oauth.exchange_code(code, redirect_uri=_redirect_uri(kind))
+        claims = oauth.verify_id_token(tokens.id_token or "", nonce=pending["nonce"])
+    except PlatformError as exc:
+        log.warning("haravan %s failed: %s", kind, exc)
+        raise UserFacingError(_("Không xác thực được với Haravan. Vui lòng đăng nhập lại.")) from exc
+    if not claims.is_owner:
+        raise UserFacingError(
+            _("Chỉ chủ cửa hàng (tài khoản Admin Haravan) mới cài đặt và sử dụng được ứng dụng này.")
+        )
+    return tokens, claims
+
+
+def complete_login(session: Any, params: Any) -> SignedIn | GoInstall:
+    tokens, claims = _finish(session, "login", params)
+    tenant = Tenant.objects.filter(orgid=claims.orgid).first()
+    installed = (
+        tenant is not None
+        and tenant.status == Tenant.Status.ACTIVE
+        and HaravanInstallation.objects.filter(tenant=tenant).exists()
+    )
+    if tenant is not None and installed:
+        with tenant_context(tenant):
+            log.info("owner signed in")
+        return SignedIn(tenant, claims.sub)
+    return GoInstall(begin(session, "install", orgid=claims.orgid))
+
+
+def complete_install(session: Any, params: Any) -> SignedIn:
+    tokens, claims = _finish(session, "install", params)
+    now = timezone.now()
+    with transaction.atomic():
+        tenant, _created = Tenant.objects.select_for_update().get_or_create(orgid=claims.orgid)
+        tenant.name = claims.orgname or tenant.name
+        tenant.orgsub = claims.orgsub or tenant.orgsub
+        tenant.status = Tenant.Status.ACTIVE
+        tenant.status_reason = ""
+        tenant.installed_at = now
+        tenant.uninstalled_at = None
+        tenant.save()
+        HaravanInstallation.objects.update_or_create(
+            tenant=tenant,
+            defaults={
+                "access_token": tokens.access_token,
+                "refresh_token": tokens.refresh_token or "",
+                "expires_at": now + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None,
+                "scopes": tokens.scope or " ".join(INSTALL_SCOPES),
+                "owner_sub": claims.sub,
+                "owner_email": claims.email or "",
+                "refreshed_at": now,
+            },
+        )
+        SyncSettings.objects.get_or_create(tenant=tenant)
+    with tenant_context(tenant):
+        log.info("app installed")
+        _after_install(tenant)
+    return SignedIn(tenant, claims.sub)
+
+
+def _after_install(tenant: Tenant) -> None:
+    """Read the shop record and subscribe webhooks; failures are shown, not fatal."""
+    client = get_wiring().haravan(tenant)
+    install = tenant.haravan
+    try:
+        shop = client.get_shop()
+        if shop.name:
+            tenant.name = shop.name
+            tenant.save(update_fields=["name", "updated_at"])
+    except PlatformError as exc:
+        log.warning("reading shop.json failed: %s", exc)
+    try:
+        client.subscribe_webhooks()
+        install.webhooks_subscribed_at = timezone.now()
+        install.webhooks_error = ""
+    except PlatformError as exc:
+        log.warning("webhook subscription failed: %s", exc)
+        install.webhooks_error = str(exc.message)[:500]
+    install.save(update_fields=["webhooks_subscribed_at", "webhooks_error", "updated_at"])
+
+
+def refresh_if_needed(tenant: Tenant, force: bool = False) -> bool:
+    """Renew the shop token before it expires. Returns False when the shop must re-install."""
+    install = HaravanInstallation.objects.filter(tenant=tenant).first()
+    if install is None:
+        return False
+    if not force and not install.expires_within(REFRESH_MARGIN.total_seconds()):
+        return True
+    if not install.refresh_token:
+        if install.expires_within(0):
+            mark_needs_reinstall(tenant, "access token expired and no refresh token")
+            return False
+        return True
+    try:
+        tokens = get_wiring().haravan_oauth().refresh(install.refresh_token)
+    except InstallRevokedError as exc:
+        mark_needs_reinstall(tenant, str(exc))
+        return False
+    now = timezone.now()
+    install.access_token = tokens.access_token
+    if tokens.refresh_token:
+        install.refresh_token = tokens.refresh_token
+    install.expires_at = now + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None
+    install.refreshed_at = now
+    install.save()
+    with tenant_context(tenant):
+        log.info("haravan token refreshed")
+    return True
+
+
+def mark_needs_reinstall(tenant: Tenant, reason: str) -> None:
+    Tenant.objects.filter(pk=tenant.pk).update(
+        status=Tenant.Status.NEEDS_REINSTALL, status_reason=reason[:500], updated_at=timezone.now()
+    )
+    tenant.status = Tenant.Status.NEEDS_REINSTALL
+    with tenant_context(tenant):
+        log.warning("haravan install revoked: needs re-install (%s)", reason)
+
+
+def mark_uninstalled(tenant: Tenant) -> None:
+    """``app/uninstalled``: deactivate the tenant; its jobs see the status and stop."""
+    now = timezone.now()
+    Tenant.objects.filter(pk=tenant.pk).update(
+        status=Tenant.Status.UNINSTALLED, uninstalled_at=now, updated_at=now
+    )
+    SyncSettings.objects.filter(tenant=tenant).update(auto_sync_enabled=False)
+    HaravanInstallation.objects.filter(tenant=tenant).delete()
+    with tenant_context(tenant):
+        log.info("app uninstalled: tenant deactivated")

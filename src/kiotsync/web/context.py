@@ -1,0 +1,28 @@
+"""Template context shared by every page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from kiotsync.tenants.models import KiotVietConnection
+
+
+def app_context(request: HttpRequest) -> dict[str, Any]:
+    tenant = getattr(request, "tenant", None)
+    banner: dict[str, Any] | None = None
+    if settings.CONFIG.demo_banner:
+        try:
+            banner = json.loads(settings.CONFIG.demo_banner)
+        except ValueError:
+            banner = None
+    connected = bool(tenant) and KiotVietConnection.objects.filter(tenant=tenant).exists()
+    return {
+        "tenant": tenant,
+        "kiotviet_connected": connected,
+        "demo_banner": banner,
+        "extra_tabs": [],
+    }

@@ -1,0 +1,41 @@
+"""Attach the signed-in shop (tenant) to each request and to every log line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from kiotsync.logs import current_tenant
+from kiotsync.tenants.models import Tenant
+
+SESSION_TENANT = "kiotsync_tenant_id"
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = None
+        tenant_id = request.session.get(SESSION_TENANT)
+        if tenant_id is not None:
+            tenant = Tenant.objects.filter(pk=tenant_id).exclude(status=Tenant.Status.UNINSTALLED).first()
+            if tenant is None:
+                request.session.flush()
+        request.tenant = tenant  # type: ignore[attr-defined]
+        token = current_tenant.set(tenant.orgid if tenant else "-")
+        try:
+            return self.get_response(request)
+        finally:
+            current_tenant.reset(token)
+
+
+def sign_in(request: HttpRequest, tenant: Tenant, user_sub: str) -> None:
+    request.session.cycle_key()
+    request.session[SESSION_TENANT] = tenant.pk
+    request.session["kiotsync_user_sub"] = user_sub
+
+
+def sign_out(request: HttpRequest) -> None:
+    request.session.flush()
