@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 
 def setup_django() -> None:
@@ -27,12 +28,11 @@ def wsgi_app() -> object:
 
 
 def run_worker(workers: int | None = None, periodic: bool = True) -> None:
+    from django.conf import settings
     from huey.consumer import Consumer
     from huey.contrib.djhuey import HUEY
 
-    from django.conf import settings
-
-    options = dict(settings.HUEY.get("consumer", {}))
+    options: dict[str, Any] = dict(settings.HUEY.get("consumer", {}))
     if workers:
         options["workers"] = workers
     options.setdefault("worker_type", "thread")

@@ -85,7 +85,12 @@ def _when(value: When) -> str | None:
 
 
 class KiotVietClient:
-    """One merchant's connection. Thread-safe; reuse it (it holds an HTTP connection pool)."""
+    """One merchant's connection. Thread-safe; reuse it (it holds an HTTP connection pool).
+
+    ``sleep``/``clock``/``rng`` drive retry back-off and call timing, ``wall_clock`` token
+    expiry (all injectable for tests). The GET budget keeps real time unless ``get_budget``
+    is given; by default it is the process-wide one for ``retailer:client_id``.
+    """
 
     def __init__(
         self,
@@ -133,7 +138,7 @@ class KiotVietClient:
         )
         self.get_budget = get_budget or GET_BUDGETS.get(
             f"{retailer}:{client_id}",
-            lambda: SlidingWindowPacer(get_limit_per_hour, budget_window_s, clock=clock, sleep=sleep),
+            lambda: SlidingWindowPacer(get_limit_per_hour, budget_window_s),
         )
 
     def close(self) -> None:
@@ -222,7 +227,7 @@ class KiotVietClient:
     def get_token(self, force: bool = False) -> str:
         return self.tokens.token(force=force)
 
-    def verify_credentials(self) -> list[Branch]:
+    def verify_credentials(self) -> Listing[Branch]:
         """Check retailer + client id + secret (login screen); returns the shop's branches.
 
         Raises :class:`~.errors.InvalidClientError` (or its ``UnknownClientIdError`` /
@@ -232,7 +237,7 @@ class KiotVietClient:
         """
         self.tokens.token(force=True)
         try:
-            return self.list_branches().items
+            return self.list_branches()
         except (AuthError, ForbiddenError, NotFoundError, ValidationError) as exc:
             raise InvalidRetailerError(
                 exc.message,
@@ -305,7 +310,7 @@ class KiotVietClient:
 
     def list_products(self, *, order_by: str = "id", **filters: Any) -> Listing[Product]:
         """All products; with ``modified_since`` + ``include_removed`` it is a delta:
-        ``items, removed_ids, timestamp = client.list_products(modified_since=c, include_removed=True)``.
+        ``items, removed_ids, timestamp = client.list_products(modified_since=c, include_removed=True).as_tuple()``.
         """
         return self.collect("/products", Product.from_wire, self.product_params(**filters), order_by=order_by)
 

@@ -118,6 +118,7 @@ def map_api_error(response: httpx.Response, method: str, path: str) -> PlatformE
     found = _SETTING.search(text)
     if found and response.status_code < 500:
         return SettingDisabledError(text, setting=found.group(1).strip(), field_errors=fields, **kw)
+    kw.pop("status")
     return error_for_status(
         response.status_code,
         text,
@@ -148,6 +149,7 @@ def map_token_error(response: httpx.Response, method: str, path: str) -> Platfor
         if any(s in lowered for s in ("unknown", "not found", "does not exist", "không tồn tại")):
             return UnknownClientIdError(text, **kw)
         return InvalidClientError(text, **kw)
+    kw.pop("status")
     return error_for_status(
         response.status_code,
         text,

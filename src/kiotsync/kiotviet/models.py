@@ -11,11 +11,11 @@ Money is ``Decimal``; quantities are ``float`` (fractional stock is legal).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from kiotsync.httpkit.dates import parse_kiotviet_datetime as _dt
 from kiotsync.httpkit.wire import Wire, to_int, to_str
@@ -148,16 +148,28 @@ class Page:
         )
 
 
-class Listing(NamedTuple, Generic[T]):
-    """A whole (possibly multi-page) list: unpack as ``items, removed_ids, timestamp``.
+class Listing(list[T]):
+    """A whole (possibly multi-page) list: a plain list of items plus the envelope facts.
 
-    ``timestamp`` is the first page's envelope timestamp: the cursor to pass as the next
-    ``lastModifiedFrom`` (anything changed while paging is seen again next time).
+    ``removed_ids`` are the ids deleted since ``lastModifiedFrom`` (with
+    ``includeRemoveIds``); ``timestamp`` is the first page's envelope timestamp, the cursor to
+    pass as the next ``lastModifiedFrom`` (anything changed while paging is seen again next
+    time). ``items, removed, cursor = listing.as_tuple()`` for the delta triple.
     """
 
-    items: list[T]
-    removed_ids: tuple[int, ...]
-    timestamp: datetime | None
+    def __init__(
+        self, items: Iterable[T] = (), removed_ids: tuple[int, ...] = (), timestamp: datetime | None = None
+    ) -> None:
+        super().__init__(items)
+        self.removed_ids = removed_ids
+        self.timestamp = timestamp
+
+    @property
+    def items(self) -> list[T]:
+        return list(self)
+
+    def as_tuple(self) -> tuple[list[T], tuple[int, ...], datetime | None]:
+        return list(self), self.removed_ids, self.timestamp
 
 
 @dataclass(frozen=True)

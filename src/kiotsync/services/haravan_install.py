@@ -100,7 +100,7 @@ def _finish(session: Any, kind: str, params: Any) -> tuple[TokenSet, Any]:
 
 
 def complete_login(session: Any, params: Any) -> SignedIn | GoInstall:
-    tokens, claims = _finish(session, "login", params)
+    _tokens, claims = _finish(session, "login", params)
     tenant = Tenant.objects.filter(orgid=claims.orgid).first()
     installed = (
         tenant is not None

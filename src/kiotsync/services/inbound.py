@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from kiotsync.haravan.webhooks import verify_haravan_webhook
 from kiotsync.inbox.models import InboundEvent
-from kiotsync.kiotviet.webhooks import parse_envelope, verify_kiotviet_signature
+from kiotsync.kiotviet.webhooks import parse_webhook, verify_signature
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import KiotVietConnection, Tenant
 from kiotsync.wiring import get_wiring
@@ -92,11 +92,11 @@ def receive_kiotviet(public_id: str, raw: bytes, headers: Any) -> Receipt:
     with tenant_context(tenant):
         if conn is None:
             return Receipt(200, False, note="not connected")
-        if not verify_kiotviet_signature(raw, headers.get("X-Hub-Signature"), conn.webhook_secret):
+        if not verify_signature(raw, headers.get("X-Hub-Signature"), conn.webhook_secret):
             log.warning("kiotviet webhook with a bad signature ignored")
             return Receipt(200, False, note="bad signature")
         try:
-            envelope = parse_envelope(raw)
+            envelope = parse_webhook(raw)
         except ValueError:
             log.warning("kiotviet webhook body unreadable: ignored")
             return Receipt(200, False, note="not an envelope")

@@ -30,14 +30,14 @@ def load_choices(tenant: Tenant) -> Choices:
     choices = Choices()
     try:
         kv = wiring.kiotviet(tenant)
-        choices.branches = [(b.id, b.name) for b in kv.list_branches() if b.id is not None]
-        choices.price_books = [(p.id, p.name) for p in kv.list_pricebooks() if p.id is not None]
+        choices.branches = [(b.id, b.name or str(b.id)) for b in kv.list_branches() if b.id is not None]
+        choices.price_books = [(p.id, p.name or str(p.id)) for p in kv.list_pricebooks() if p.id is not None]
     except PlatformError as exc:
         log.warning("loading kiotviet choices failed: %s", exc)
         choices.errors.append(str(_("Không đọc được chi nhánh và bảng giá từ KiotViet: %(m)s") % {"m": exc.message}))
     try:
         hv = wiring.haravan(tenant)
-        choices.locations = [(loc.id, loc.name) for loc in hv.list_locations() if loc.id is not None]
+        choices.locations = [(loc.id, loc.name or str(loc.id)) for loc in hv.list_locations() if loc.id is not None]
     except PlatformError as exc:
         log.warning("loading haravan locations failed: %s", exc)
         choices.errors.append(str(_("Không đọc được danh sách kho từ Haravan: %(m)s") % {"m": exc.message}))

@@ -85,7 +85,7 @@ def kiotviet_login(request: HttpRequest) -> HttpResponse:
     tenant: Tenant = request.tenant  # type: ignore[attr-defined]
     if KiotVietConnection.objects.filter(tenant=tenant).exists():
         return redirect("connection")
-    form = KiotVietLoginForm(request.POST or None)
+    form = KiotVietLoginForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         creds = kiotviet_connection.Credentials(**form.cleaned_data)
         try:
@@ -105,7 +105,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     current, _created = SyncSettings.objects.get_or_create(tenant=tenant)
     choices = sync_settings.load_choices(tenant)
     form = SettingsForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=sync_settings.initial(current, choices),
         branches=choices.branches,
         locations=choices.locations,

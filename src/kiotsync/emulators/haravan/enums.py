@@ -16,7 +16,15 @@ CANCEL_REASONS = ("customer", "fraud", "inventory", "declined", "other")
 TRANSACTION_KINDS = ("pending", "authorization", "capture", "sale", "void", "refund")
 TRANSACTION_STATUSES = ("pending", "failure", "success", "error")
 ADJUST_TYPES = ("adjust", "set")
-ADJUST_REASONS = ("newproduct", "returned", "productionofgoods", "damaged", "shrinkage", "promotion", "transfer")
+ADJUST_REASONS = (
+    "newproduct",
+    "returned",
+    "productionofgoods",
+    "damaged",
+    "shrinkage",
+    "promotion",
+    "transfer",
+)
 DISCOUNT_TYPES = ("percentage", "shipping", "fixed_amount")
 PUBLISHED_SCOPES = ("web", "pos", "global")
 
@@ -43,7 +51,11 @@ STATUS_DATE_FIELDS = tuple(
     f for _, f in list(CARRIER_STATUSES.values()) + list(COD_STATUSES.values()) if f is not None
 )
 # Line-item labels inside fulfillments (§4.2).
-FULFILLMENT_LINE_LABELS = {"notfulfilled": "Chưa hoàn thành", "fulfilled": "Đã hoàn thành", "restock": "Nhập kho"}
+FULFILLMENT_LINE_LABELS = {
+    "notfulfilled": "Chưa hoàn thành",
+    "fulfilled": "Đã hoàn thành",
+    "restock": "Nhập kho",
+}
 
 COD_GATEWAY = "Thanh toán khi giao hàng (COD)"
 
@@ -60,4 +72,43 @@ TOPICS = (
     "customers/create",
     "customers/update",
     "app/uninstalled",
+)
+
+# Every topic name in the digest's §4.8 catalogue (an app may register any of these).
+ALL_TOPICS = (
+    *TOPICS,
+    "shop/update",
+    "user/create",
+    "user/update",
+    "user/delete",
+    "app_subscriptions/update",
+    "orders/delete",
+    "refunds/create",
+    "products/delete",
+    "collections/create",
+    "collections/update",
+    "collections/delete",
+    "customers/enable",
+    "customers/disable",
+    "customers/delete",
+    "carts/create",
+    "carts/update",
+    "checkouts/create",
+    "checkouts/update",
+    "inventoryadjustments/create",
+    "inventoryadjustments/update",
+    "inventorytransfers/create",
+    "inventorytransfers/update",
+    "inventorytransaction/create",
+    "inventorylocationbalances/create",
+    "inventorylocationbalances/delete",
+    "locations/create",
+    "locations/update",
+    "locations/delete",
+    "discounts/create",
+    "discounts/update",
+    "discounts/delete",
+    "promotions/create",
+    "promotions/update",
+    "promotions/delete",
 )

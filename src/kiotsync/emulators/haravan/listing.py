@@ -57,7 +57,7 @@ class DateRange:
         lo = args.get(f"{prefix}_min")
         hi = args.get(f"{prefix}_max")
         self.lo = parse_ms(lo, f"{prefix}_min") if lo else None
-        self.hi = parse_ms(hi, f"{prefix}_max") if hi else None
+        self.hi = parse_ms(hi, f"{prefix}_max", ceil=True) if hi else None
 
     @property
     def active(self) -> bool:

@@ -22,7 +22,7 @@ IDENTITY_SCOPES = ("openid", "profile", "email", "org", "userinfo", "address", "
 INSTALL_SCOPES = ("grant_service", "offline_access", "wh_api")
 OWNER_ONLY_SCOPES = frozenset({"grant_service", "wh_api"})
 COM_RESOURCES = ("products", "orders", "inventories", "customers", "shippings", "discounts")
-COM_SCOPES = tuple(f"com.{rw}_{res}" for res in COM_RESOURCES for rw in ("read", "write")) + ("com.read_shop",)
+COM_SCOPES = (*(f"com.{rw}_{res}" for res in COM_RESOURCES for rw in ("read", "write")), "com.read_shop")
 WEB_SCOPES = tuple(
     f"web.{rw}_{res}" for res in ("contents", "themes", "script_tags") for rw in ("read", "write")
 )
@@ -124,6 +124,13 @@ def parse_authorize(world: World, args: dict[str, str]) -> AuthorizeRequest:
         nonce=args.get("nonce"),
         orgid=args.get("orgid") or None,
     )
+    return req
+
+
+def validate_authorize(req: AuthorizeRequest, raw_mode: str | None) -> None:
+    """Errors reported back to the (already validated) ``redirect_uri``."""
+    mode = raw_mode or req.response_mode
+    response_type = req.response_type
     if mode not in RESPONSE_MODES:
         raise RedirectError("invalid_request", f"unsupported response_mode {mode!r}")
     if response_type not in RESPONSE_TYPES:
@@ -138,7 +145,6 @@ def parse_authorize(world: World, args: dict[str, str]) -> AuthorizeRequest:
             raise RedirectError("invalid_request", "response_type 'code id_token' requires the openid scope")
         if not req.nonce:
             raise RedirectError("invalid_request", "nonce is required for the hybrid flow")
-    return req
 
 
 def choose_org(world: World, req: AuthorizeRequest, user: User, selected: str | None = None) -> Shop:
@@ -279,7 +285,9 @@ def _issue(
     refresh: Token | None,
 ) -> dict[str, Any]:
     ttl = world.config.access_token_ttl
-    access = Token(secrets.token_hex(32).upper(), "access", app.client_id, shop.id, user.id, scopes, now + ttl, now)
+    access = Token(
+        secrets.token_hex(32).upper(), "access", app.client_id, shop.id, user.id, scopes, now + ttl, now
+    )
     world.tokens[access.value] = access
     body: dict[str, Any] = {}
     if "openid" in scopes:
@@ -369,8 +377,18 @@ def discovery(issuer: str) -> dict[str, Any]:
         "end_session_endpoint": f"{issuer}/connect/endsession",
         "scopes_supported": sorted(KNOWN_SCOPES),
         "claims_supported": [
-            "sub", "name", "given_name", "family_name", "email", "email_verified", "locale",
-            "orgid", "orgname", "orgsub", "orgcat", "role",
+            "sub",
+            "name",
+            "given_name",
+            "family_name",
+            "email",
+            "email_verified",
+            "locale",
+            "orgid",
+            "orgname",
+            "orgsub",
+            "orgcat",
+            "role",
         ],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "response_types_supported": list(RESPONSE_TYPES),

@@ -180,7 +180,9 @@ def product(s: Shop, p: Product) -> dict[str, Any]:
         "published_scope": p.published_scope,
         "only_hide_from_list": p.only_hide_from_list,
         "not_allow_promotion": p.not_allow_promotion,
-        "options": [{"id": o.id, "name": o.name, "position": o.position, "product_id": p.id} for o in p.options],
+        "options": [
+            {"id": o.id, "name": o.name, "position": o.position, "product_id": p.id} for o in p.options
+        ],
         "variants": [variant(s, v, i + 1) for i, v in enumerate(p.variants)],
         "images": [image(i) for i in p.images],
         "image": image(p.images[0]) if p.images else None,
@@ -296,6 +298,14 @@ def line_item(li: LineItem, cancelled: bool = False) -> dict[str, Any]:
     }
 
 
+def _weight(order: Order, f: Fulfillment) -> float:
+    total = 0.0
+    for line_id, qty in f.lines:
+        li = order.line(line_id)
+        total += (li.grams if li else 0.0) * qty
+    return total
+
+
 def fulfillment(s: Shop, order: Order, f: Fulfillment) -> dict[str, Any]:
     loc = s.locations.get(f.location_id)
     lines = []
@@ -346,7 +356,7 @@ def fulfillment(s: Shop, order: Order, f: Fulfillment) -> dict[str, Any]:
         "last_name": ship.get("last_name"),
         "shipping_address": ship.get("address1"),
         "shipping_phone": ship.get("phone"),
-        "total_weight": float(sum((order.line(i).grams if order.line(i) else 0) * q for i, q in f.lines)),  # type: ignore[union-attr]
+        "total_weight": _weight(order, f),
         "created_at": iso(f.created_at),
         "updated_at": iso(f.updated_at),
     }

@@ -6,6 +6,7 @@ value without an offset is taken as UTC (guess, see docs/fidelity-haravan.md).
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from ..common import ApiError
@@ -18,8 +19,8 @@ def iso(ms: int | None) -> str | None:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
-def parse_ms(value: str, name: str = "date") -> int:
-    """Parse a filter value to epoch ms; 400 with a Haravan-style body when unparseable."""
+def parse_ms(value: str, name: str = "date", ceil: bool = False) -> int:
+    """Parse a filter value to epoch ms (floor, or ceil for upper bounds); 400 when unparseable."""
     text = value.strip()
     try:
         dt = datetime.fromisoformat(text)
@@ -27,7 +28,8 @@ def parse_ms(value: str, name: str = "date") -> int:
         raise ApiError(400, {"errors": {name: [f"is not a valid date: {value}"]}}) from exc
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return int(round(dt.timestamp() * 1000))
+    exact = dt.timestamp() * 1000
+    return math.ceil(exact) if ceil else math.floor(exact)
 
 
 def date_only(ms: int | None) -> str | None:

@@ -295,6 +295,7 @@ class Sale:
     method: str | None = None
     account_id: int | None = None
     order_id: int | None = None  # invoices: the order they fulfil
+    consumed: dict[int, float] = field(default_factory=dict)  # invoices: order quantity used per product
     cod_payment_method: str | None = None
 
 
@@ -378,7 +379,9 @@ class Events:
 class Shop:
     """All state of one retailer plus its indexes. Mutated only under the app lock."""
 
-    def __init__(self, retailer: str, retailer_id: int, client_id: str, client_secret: str, rng: random.Random):
+    def __init__(
+        self, retailer: str, retailer_id: int, client_id: str, client_secret: str, rng: random.Random
+    ):
         self.retailer = retailer
         self.retailer_id = retailer_id
         self.client_id = client_id

@@ -118,3 +118,12 @@ class Query:
         if value is None or value.strip() == "":
             return None
         return as_date(value, name)
+
+
+def control_keys(value: Any) -> Any:
+    """Control-plane bodies: lower-case keys and drop ``_`` so ``product_id`` == ``productId``."""
+    if isinstance(value, dict):
+        return {str(k).lower().replace("_", ""): control_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [control_keys(v) for v in value]
+    return value

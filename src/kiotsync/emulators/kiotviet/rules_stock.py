@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from .model import PRODUCT_COMBO, PRODUCT_SERVICE, Inventory, Product, Shop
+from .timefmt import entity_ticks
 
 _ZERO = Inventory()
 
@@ -91,11 +92,12 @@ def view(shop: Shop, p: Product, branch_id: int) -> Inventory:
 def touch(shop: Shop, holder_id: int, branch_id: int, now: int) -> None:
     """Record that a holder's stock moved: stock.update rows + stock modification time."""
     affected = [holder_id, *shop.unit_rows.get(holder_id, ()), *shop.combos_of.get(holder_id, ())]
+    stamp = entity_ticks(now)
     for pid in affected:
         p = shop.products.get(pid)
         if p is None:
             continue
-        p.stock_modified = now
+        p.stock_modified = stamp
         shop.events.stock[(pid, branch_id)] = None
 
 

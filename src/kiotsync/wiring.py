@@ -1,0 +1,173 @@
+"""The one place that builds platform clients from configuration and the database.
+
+Web views, services and worker jobs ask the current :class:`Wiring` for a client; tests
+install a wiring whose transports run the emulators in-process (``httpx.WSGITransport``).
+Pacers are shared process-wide per shop so every caller respects one budget.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from kiotsync.config import Config
+from kiotsync.httpkit.pacing import PacerRegistry, SlidingWindowPacer
+from kiotsync.kiotviet.auth import CachedToken
+from kiotsync.kiotviet.client import KiotVietClient
+
+if TYPE_CHECKING:
+    from kiotsync.haravan.client import HaravanClient
+    from kiotsync.haravan.oauth import HaravanOAuth
+    from kiotsync.tenants.models import Tenant
+
+
+class DbKiotVietTokenCache:
+    """KiotViet tokens cached on the tenant's connection row (encrypted at rest)."""
+
+    def __init__(self, tenant_id: int) -> None:
+        self.tenant_id = tenant_id
+
+    def get(self, key: str) -> CachedToken | None:
+        from kiotsync.tenants.models import KiotVietConnection
+
+        conn = KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).first()
+        if conn is None or not conn.access_token or conn.token_expires_at is None:
+            return None
+        return CachedToken(conn.access_token, conn.token_expires_at.timestamp())
+
+    def set(self, key: str, token: CachedToken) -> None:
+        from kiotsync.tenants.models import KiotVietConnection
+
+        conn = KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).first()
+        if conn is None:
+            return
+        conn.access_token = token.access_token
+        conn.token_expires_at = datetime.fromtimestamp(token.expires_at, tz=UTC)
+        conn.save(update_fields=["access_token", "token_expires_at", "updated_at"])
+
+    def delete(self, key: str) -> None:
+        from kiotsync.tenants.models import KiotVietConnection
+
+        KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).update(
+            access_token="", token_expires_at=None
+        )
+
+
+class Wiring:
+    def __init__(
+        self,
+        config: Config,
+        transports: Mapping[str, httpx.BaseTransport] | None = None,
+        enqueue: Callable[[str, tuple[Any, ...]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.transports = dict(transports or {})
+        self._enqueue = enqueue
+        self.kiotviet_budgets: PacerRegistry[SlidingWindowPacer] = PacerRegistry()
+
+    # -- KiotViet ------------------------------------------------------------------------------
+    def kiotviet_for_credentials(
+        self, retailer: str, client_id: str, client_secret: str, token_cache: Any = None
+    ) -> KiotVietClient:
+        budget = self.kiotviet_budgets.get(
+            f"{retailer}:{client_id}", lambda: SlidingWindowPacer(self.config.kiotviet_get_budget, 3600.0)
+        )
+        return KiotVietClient(
+            retailer,
+            client_id,
+            client_secret,
+            api_url=self.config.kiotviet_api_url,
+            token_url=self.config.kiotviet_token_url,
+            transport=self.transports.get("kiotviet"),
+            token_cache=token_cache,
+            get_budget=budget,
+        )
+
+    def kiotviet(self, tenant: Tenant) -> KiotVietClient:
+        conn = tenant.kiotviet
+        return self.kiotviet_for_credentials(
+            conn.retailer, conn.client_id, conn.client_secret, token_cache=DbKiotVietTokenCache(tenant.pk)
+        )
+
+    # -- Haravan -------------------------------------------------------------------------------
+    def haravan_oauth(self) -> HaravanOAuth:
+        from kiotsync.haravan.oauth import HaravanOAuth
+
+        return HaravanOAuth(
+            client_id=self.config.haravan_client_id,
+            client_secret=self.config.haravan_client_secret,
+            accounts_url=self.config.haravan_accounts_url,
+            transport=self.transports.get("haravan"),
+        )
+
+    def haravan(self, tenant: Tenant) -> HaravanClient:
+        from kiotsync.haravan.client import HaravanClient
+
+        # One leaky bucket per shop, shared by every caller in this process.
+        return HaravanClient(
+            _HaravanTokenProvider(tenant.pk),
+            api_url=self.config.haravan_api_url,
+            webhook_url=self.config.haravan_webhook_url,
+            transport=self.transports.get("haravan"),
+            shop_id=tenant.orgid,
+            bucket_size=self.config.haravan_bucket_size,
+            leak_rate=self.config.haravan_leak_rate,
+        )
+
+    # -- queue ---------------------------------------------------------------------------------
+    def enqueue_inbound(self, event_id: int) -> None:
+        if self._enqueue is not None:
+            self._enqueue("process_inbound", (event_id,))
+            return
+        from kiotsync.sync.tasks import process_inbound
+
+        process_inbound(event_id)
+
+
+class _HaravanTokenProvider:
+    """Current shop token from the database; refreshes (once) when Haravan rejects it."""
+
+    def __init__(self, tenant_id: int) -> None:
+        self.tenant_id = tenant_id
+
+    def _install(self) -> Any:
+        from kiotsync.tenants.models import HaravanInstallation
+
+        return HaravanInstallation.objects.select_related("tenant").get(tenant_id=self.tenant_id)
+
+    def access_token(self) -> str:
+        from kiotsync.services.haravan_install import refresh_if_needed
+
+        install = self._install()
+        refresh_if_needed(install.tenant)
+        return str(self._install().access_token)
+
+    def refresh(self) -> bool:
+        from kiotsync.services.haravan_install import refresh_if_needed
+
+        return refresh_if_needed(self._install().tenant, force=True)
+
+
+_lock = threading.Lock()
+_current: Wiring | None = None
+
+
+def get_wiring() -> Wiring:
+    global _current
+    with _lock:
+        if _current is None:
+            from django.conf import settings
+
+            _current = Wiring(settings.CONFIG)
+        return _current
+
+
+def set_wiring(wiring: Wiring | None) -> None:
+    """Install a wiring (tests), or ``None`` to rebuild from settings on next use."""
+    global _current
+    with _lock:
+        _current = wiring

@@ -1,0 +1,93 @@
+"""Inbound webhooks: handshake, signature on the raw body, durable storage, dedup, uninstall."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+from django.test import Client
+
+from kiotsync.inbox.models import InboundEvent
+from kiotsync.tenants.models import Tenant
+
+from .conftest import Platforms
+
+
+def _hv_sign(body: bytes) -> str:
+    key = settings.CONFIG.haravan_client_secret.encode()
+    return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+
+
+def test_hub_challenge_handshake(client: Client, db: None) -> None:
+    token = settings.CONFIG.haravan_webhook_verify_token
+    resp = client.get(f"/webhooks/haravan?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=abc123")
+    assert resp.status_code == 200 and resp.content == b"abc123"
+    resp = client.get("/webhooks/haravan?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=abc123")
+    assert resp.status_code == 403
+
+
+def test_haravan_webhook_verified_stored_once(installed: Platforms, client: Client) -> None:
+    tenant = Tenant.objects.get()
+    body = json.dumps({"id": 42, "updated_at": "2026-11-29T01:02:03Z", "name": "#100001"}).encode()
+    headers = {
+        "HTTP_X_HARAVAN_TOPIC": "orders/create",
+        "HTTP_X_HARAVAN_ORG_ID": tenant.orgid,
+        "HTTP_X_HARAVAN_HMACSHA256": _hv_sign(body),
+    }
+    assert client.post("/webhooks/haravan", body, content_type="application/json", **headers).status_code == 200
+    assert client.post("/webhooks/haravan", body, content_type="application/json", **headers).status_code == 200
+    assert InboundEvent.objects.filter(tenant=tenant, topic="orders/create").count() == 1
+    tampered = body.replace(b"#100001", b"#100002")
+    resp = client.post("/webhooks/haravan", tampered, content_type="application/json", **headers)
+    assert resp.status_code == 401
+    assert InboundEvent.objects.count() == 1
+
+
+def test_uninstall_from_haravan_deactivates_the_tenant(installed: Platforms, client: Client) -> None:
+    tenant = Tenant.objects.get()
+    installed.hv_control(
+        "POST", "/uninstall", json={"orgid": installed.hv_creds["orgid"], "client_id": settings.CONFIG.haravan_client_id}
+    )
+    installed.hv.webhooks.drain(10)
+    tenant.refresh_from_db()
+    assert tenant.status == Tenant.Status.UNINSTALLED
+    assert InboundEvent.objects.filter(tenant=tenant, topic="app/uninstalled").exists()
+    # The owner's session no longer opens the app.
+    assert client.get("/connection").status_code == 302
+
+
+def test_kiotviet_webhook_from_the_emulator_is_stored(connected: Platforms, client: Client) -> None:
+    tenant = Tenant.objects.get()
+    # Change a product's stock the way a stock-take in the POS would.
+    kv = connected.kv_http
+    token = kv.post(
+        "/connect/token",
+        data={
+            "scopes": "PublicApi.Access",
+            "grant_type": "client_credentials",
+            "client_id": connected.kv_creds["client_id"],
+            "client_secret": connected.kv_creds["client_secret"],
+        },
+    ).json()["access_token"]
+    h = {"Retailer": connected.kv_creds["retailer"], "Authorization": f"Bearer {token}"}
+    item = kv.get("/products", params={"pageSize": 1, "includeInventory": "true"}, headers=h).json()["data"][0]
+    branch_id = item["inventories"][0]["branchId"]
+    resp = kv.put(
+        f"/products/{item['id']}", json={"inventories": [{"branchId": branch_id, "onHand": 77}]}, headers=h
+    )
+    assert resp.status_code == 200, resp.text
+    connected.kv.webhooks.drain(10)
+    events = InboundEvent.objects.filter(tenant=tenant, platform="kiotviet")
+    assert events.exists()
+    assert any("stock.update" in e.topic or "product.update" in e.topic for e in events)
+    # Redelivery of the same envelope Id is stored once.
+    assert events.values("delivery_key").distinct().count() == events.count()
+
+
+def test_healthz(client: Client, db: None) -> None:
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok", "database": "ok", "queue": "ok"}
