@@ -32,7 +32,8 @@ def run_worker(workers: int | None = None, periodic: bool = True) -> None:
     from huey.consumer import Consumer
     from huey.contrib.djhuey import HUEY
 
-    options: dict[str, Any] = dict(settings.HUEY.get("consumer", {}))
+    huey_settings: dict[str, Any] = settings.HUEY
+    options: dict[str, Any] = dict(huey_settings.get("consumer", {}))
     if workers:
         options["workers"] = workers
     options.setdefault("worker_type", "thread")

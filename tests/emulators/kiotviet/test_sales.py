@@ -310,3 +310,47 @@ def test_invoice_delivery_updates_and_filters(api: Api, branch: int) -> None:
     assert all(i["status"] in (2,) for i in api.all("/invoices", status=2))
     window = api.all("/invoices", fromPurchaseDate=inv["purchaseDate"], toPurchaseDate=inv["purchaseDate"])
     assert inv["id"] in [i["id"] for i in window]
+
+
+def test_make_invoice_is_all_or_nothing(api: Api, http: httpx.Client, branch: int) -> None:
+    ctl(http, "PUT", "/settings", {"allow_sell_when_order_out_stock": False})
+    before_orders = api.ok("GET", "/orders")["total"]
+    before = api.stock("SP000019", branch)
+    p = api.product("SP000019")
+    body = {
+        "branchId": branch,
+        "makeInvoice": True,
+        "orderDetails": [{"productId": p["id"], "quantity": before["onHand"] + 1}],
+    }
+    r = api.request("POST", "/orders", json=body)
+    assert r.status_code == 400
+    assert (
+        r.json()["responseStatus"]["message"]
+        == 'Thiết lập "Cho phép bán hàng khi hết tồn kho" đang không được bật'
+    )
+    assert api.ok("GET", "/orders")["total"] == before_orders
+    assert api.stock("SP000019", branch) == before
+
+
+def test_order_when_out_of_stock_setting(api: Api, http: httpx.Client, branch: int) -> None:
+    ctl(http, "PUT", "/settings", {"allow_order_when_out_stock": False})
+    stock = api.stock("SP000019", branch)
+    free = stock["onHand"] - stock["reserved"]
+    p = api.product("SP000019")
+    r = api.request(
+        "POST",
+        "/orders",
+        json={"branchId": branch, "orderDetails": [{"productId": p["id"], "quantity": free + 1}]},
+    )
+    assert (
+        r.status_code == 400 and "Cho phép đặt hàng khi hết tồn kho" in r.json()["responseStatus"]["message"]
+    )
+    if free > 0:
+        assert (
+            api.request(
+                "POST",
+                "/orders",
+                json={"branchId": branch, "orderDetails": [{"productId": p["id"], "quantity": free}]},
+            ).status_code
+            == 200
+        )

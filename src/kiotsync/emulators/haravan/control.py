@@ -15,11 +15,13 @@ from . import oauth, presets, serialize, webhooks
 from .context import Ctx
 from .enums import ALL_TOPICS, TOPICS
 from .model import App, User
+from .order_state import outstanding
 from .rules_fulfillments import create_fulfillment, update_fulfillment
 from .rules_inventory import adjust_or_set
 from .rules_orders import cancel_order, create_order
 from .rules_payments import create_transaction
 from .store import Shop, World
+from .timeutil import iso
 
 if TYPE_CHECKING:
     from .app import HaravanApp
@@ -233,7 +235,7 @@ class Control:
                     **serialize.shop(shop, owner.name if owner else ""),
                     "org_id": shop.id,
                     "client_id": client_id,
-                    "uninstalled_at": serialize.iso(self.app.now_ms()),
+                    "uninstalled_at": iso(self.app.now_ms()),
                 }
                 self.app.hub.deliver(
                     app, shop.id, "app/uninstalled", json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -356,8 +358,6 @@ class Control:
             spec.setdefault("tracking_company", "Giao Hàng Nhanh")
             spec.setdefault("tracking_number", f"GHN{order.id}{len(order.fulfillments) + 1}")
             if order.is_cod_gateway and "cod_amount" not in spec:
-                from .order_state import outstanding
-
                 spec["cod_amount"] = outstanding(order)
             f = create_fulfillment(ctx, order, {"fulfillment": spec})
             return {

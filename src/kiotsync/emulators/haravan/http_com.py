@@ -25,7 +25,7 @@ from . import rules_orders as orders
 from . import rules_payments as payments
 from . import rules_products as products
 from .context import Ctx
-from .listing import fields_param, int_param, paginate, project, project_all
+from .listing import common_filters, fields_param, paginate, project, project_all
 from .model import Order, Product
 from .store import Shop
 from .validation import not_found
@@ -259,8 +259,6 @@ def remove_order_tags(ctx: Ctx, args: Mapping[str, str], body: Any, order_id: in
 
 # -- fulfillments / transactions / refunds ---------------------------------------------------
 def _filtered(items: list[Any], args: Mapping[str, str], dated: bool = True) -> list[Any]:
-    from .listing import common_filters
-
     dates = {"created_at": lambda x: x.created_at}
     if dated:
         dates["updated_at"] = lambda x: x.updated_at
@@ -621,4 +619,4 @@ class ComHttp:
         return json_response(data)
 
 
-__all__ = ["ComHttp", "int_param"]
+__all__ = ["ROUTES", "ComHttp"]

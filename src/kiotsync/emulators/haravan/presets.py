@@ -20,6 +20,7 @@ from .rules_fulfillments import create_fulfillment
 from .rules_orders import cancel_order, confirm_order, create_order
 from .rules_products import create_product
 from .store import Shop, World
+from .textfold import slugify
 
 SHOP_NAMES = ("Hoa Mai", "Sen Vàng", "Phương Nam", "Bông Lúa", "Trúc Xanh", "Hải Đăng", "Mộc Lan", "An Khang")
 
@@ -323,8 +324,6 @@ def load_bulk(ctx: Ctx, spec: dict[str, Any], rng: random.Random) -> int:
 
 def shop_identity(world: World, rng: random.Random, seed: int, overrides: dict[str, Any]) -> dict[str, Any]:
     name = str(overrides.get("name") or f"Cửa hàng {rng.choice(SHOP_NAMES)}")
-    from .textfold import slugify
-
     base = str(overrides.get("orgsub") or slugify(name).replace("-", ""))[:40] or "shop"
     taken = {s.orgsub for s in world.shops.values()}
     orgsub, n = base, 1

@@ -24,7 +24,7 @@ from .model import Image, Option, Product, Variant
 from .rules_inventory import change, ensure_balances, remove_balances, total_available
 from .store import Shop
 from .textfold import add_tags, normalize_tags, remove_tags, search_key, unique_handle
-from .validation import choice, flag, integer, invalid, number, text, wrapped
+from .validation import choice, flag, integer, invalid, not_found, number, text, wrapped
 
 MAX_OPTIONS = 3
 MAX_VARIANTS = 100
@@ -587,8 +587,6 @@ def find_image(product: Product, image_id: int) -> Image:
     for img in product.images:
         if img.id == image_id:
             return img
-    from .validation import not_found
-
     not_found()
 
 

@@ -156,10 +156,10 @@ class KiotVietApp(EmulatorApp):
                 raise KvError(
                     404, f"Handler for Request not found: {request.method} {request.path}", "NotFound"
                 ) from None
-            body = self._body(request)
             q = Query(request.args.items(multi=True))
             with self.state.lock:
                 shop = self._auth(request)
+                body = self._body(request)
                 ctx = Ctx(shop, q, body, self.state.now())
                 try:
                     result = handler(ctx, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import invalid, not_found
-from .model import PriceBook, Shop
+from .model import Shop
 from .params import as_float, as_int
 from .timefmt import entity_ticks
 
@@ -42,23 +42,3 @@ def remove_price(shop: Shop, book_id: int, pid: int, now: int) -> None:
     if book.lines.pop(pid, None) is not None:
         book.modified = entity_ticks(now)
         shop.events.delete("pricebookdetail.delete", (book_id, pid))
-
-
-def create_pricebook(shop: Shop, body: dict[str, Any], now: int) -> PriceBook:
-    """Control-plane only: the public API has no price-book create endpoint."""
-    name = str(body.get("name") or "").strip()
-    if not name:
-        raise invalid("Tên bảng giá không được để trống", "name")
-    book = PriceBook(
-        id=shop.next_id("pricebook"),
-        name=name,
-        created=entity_ticks(now),
-        is_active=bool(body.get("isactive", True)),
-        is_global=bool(body.get("isglobal", True)),
-        start=body.get("start"),
-        end=body.get("end"),
-        branch_ids=list(body.get("branchids") or []),
-    )
-    shop.pricebooks[book.id] = book
-    shop.events.pricebooks[book.id] = None
-    return book

@@ -352,8 +352,19 @@ def create_order(shop: Shop, body: dict[str, Any], now: int, default_channel: in
     shop.order_by_code[code.lower()] = order.id
     shop.events.orders[order.id] = None
     if body.get("makeinvoice") and as_bool(body["makeinvoice"], "makeInvoice"):
-        create_invoice(shop, {"orderid": order.id}, now)
+        try:
+            create_invoice(shop, {"orderid": order.id}, now)
+        except KvError:
+            _discard(shop, order, now)  # all or nothing: no order without its invoice
+            raise
     return order
+
+
+def _discard(shop: Shop, order: Sale, now: int) -> None:
+    _release(shop, order, now)
+    shop.orders.pop(order.id, None)
+    shop.order_by_code.pop(order.code.lower(), None)
+    shop.events.orders.pop(order.id, None)
 
 
 def _release(shop: Shop, order: Sale, now: int) -> None:

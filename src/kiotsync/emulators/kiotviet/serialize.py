@@ -37,9 +37,7 @@ DateFmt = Callable[[int | None], str | None]
 
 def num(x: float | int | None) -> float | int | None:
     """JSON number as the real API writes it: integral values without ``.0``."""
-    if isinstance(x, float) and x.is_integer():
-        return int(x)
-    return x
+    return int(x) if x.__class__ is float and x.is_integer() else x  # type: ignore[union-attr]
 
 
 def strip_nulls(value: Any) -> Any:

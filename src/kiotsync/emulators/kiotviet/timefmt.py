@@ -13,6 +13,7 @@ import calendar
 import re
 import time
 from datetime import datetime
+from functools import lru_cache
 
 TICKS_PER_SECOND = 10_000_000
 TICKS_PER_MS = 10_000
@@ -45,6 +46,11 @@ def fmt_local(ticks: int | None) -> str | None:
     """``2026-04-09T13:50:26.6370000`` — entity dates in REST responses."""
     if ticks is None:
         return None
+    return _fmt_local(ticks)
+
+
+@lru_cache(maxsize=8192)
+def _fmt_local(ticks: int) -> str:
     t, frac = _local_parts(ticks)
     return (
         f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
