@@ -59,6 +59,12 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from kiotsync.bench import run
+
+    return run(args.scenario, list(args.options))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiotsync", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="background worker (run any number)")
     worker.add_argument("--workers", type=int, default=None)
     worker.set_defaults(func=_worker)
+
+    bench = sub.add_parser("bench", help="run a benchmark on emulators (last line: one JSON object)")
+    bench.add_argument("scenario", help="catalog | stock-burst | orders")
+    bench.add_argument("options", nargs=argparse.REMAINDER, help="scenario options (--help for each)")
+    bench.set_defaults(func=_bench)
     return parser
 
 

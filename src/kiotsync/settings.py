@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "kiotsync.tenants",
     "kiotsync.inbox",
     "kiotsync.sync",
+    "kiotsync.catalog",
+    "kiotsync.orders",
     "kiotsync.web",
 ]
 

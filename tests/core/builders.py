@@ -48,7 +48,9 @@ def hv_product(id: int, title: str, variants: Iterable[HvVariant] = (), **kw: An
 
 def obs(kv_id: int, version: int, *stock: tuple[int, float, float]) -> StockObservation:
     """Observation with (branch, onHand, reserved) triples."""
-    return StockObservation(kv_id, version, tuple(KvInventory(b, Decimal(str(o)), Decimal(str(r))) for b, o, r in stock))
+    return StockObservation(
+        kv_id, version, tuple(KvInventory(b, Decimal(str(o)), Decimal(str(r))) for b, o, r in stock)
+    )
 
 
 def level(product_id: int, variant_id: int, on_hand: int, committed: int = 0) -> HvInventoryLevel:

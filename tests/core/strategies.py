@@ -128,7 +128,9 @@ def hv_catalogues(draw: st.DrawFn, kv_rows: list[KvProduct], first_id: int = 5_0
         next_id += 1
         product_id = next_id
         option_count = draw(st.integers(1, 2))
-        options = ("Title",) if option_count == 1 and draw(st.booleans()) else tuple(ATTRIBUTE_NAMES[:option_count])
+        options = (
+            ("Title",) if option_count == 1 and draw(st.booleans()) else tuple(ATTRIBUTE_NAMES[:option_count])
+        )
         variants = []
         for position in range(draw(st.integers(1, 3))):
             next_id += 1
@@ -154,7 +156,9 @@ def hv_catalogues(draw: st.DrawFn, kv_rows: list[KvProduct], first_id: int = 5_0
                 product_type=draw(st.sampled_from(["", "Áo"])),
                 published=draw(st.booleans()),
                 options=options,
-                images=tuple(draw(st.lists(st.sampled_from(["https://hv/1.jpg", "https://hv/2.jpg"]), max_size=2))),
+                images=tuple(
+                    draw(st.lists(st.sampled_from(["https://hv/1.jpg", "https://hv/2.jpg"]), max_size=2))
+                ),
                 variants=tuple(variants),
             )
         )

@@ -34,14 +34,19 @@ def test_empty_key() -> None:
 
 def test_duplicate_key_in_kiotviet_flags_both_and_creates_neither() -> None:
     settings = SyncSettings(link_key=LinkKey.BARCODE)
-    result = plan([kv(1, "A", barcode="893"), kv(2, "B", barcode="893"), kv(3, "C", barcode="894")], settings=settings)
+    result = plan(
+        [kv(1, "A", barcode="893"), kv(2, "B", barcode="893"), kv(3, "C", barcode="894")], settings=settings
+    )
     assert attention(result) == {1: ReasonCode.DUPLICATE_KEY_KIOTVIET, 2: ReasonCode.DUPLICATE_KEY_KIOTVIET}
     [create] = result.actions
     assert isinstance(create, CreateProduct) and create.kv_group_id == 3
 
 
 def test_duplicate_key_in_haravan() -> None:
-    products = [hv_product(500, "X", [hv_variant(501, 500, "SP01")]), hv_product(600, "Y", [hv_variant(601, 600, "sp01")])]
+    products = [
+        hv_product(500, "X", [hv_variant(501, 500, "SP01")]),
+        hv_product(600, "Y", [hv_variant(601, 600, "sp01")]),
+    ]
     result = plan([kv(1, "SP01")], products)
     assert attention(result) == {1: ReasonCode.DUPLICATE_KEY_HARAVAN}
     assert result.statuses[0].reason is not None and result.statuses[0].reason.param("count") == "2"
@@ -56,14 +61,19 @@ def test_key_linked_elsewhere() -> None:
 
 def test_too_many_options() -> None:
     attrs = {"Màu": "Đỏ", "Size": "L", "Chất liệu": "Cotton", "Kiểu": "Cổ tròn"}
-    result = plan([kv(10, "A", attrs=attrs), kv(11, "B", attrs={**attrs, "Màu": "Xanh"}, master_product_id=10)])
+    result = plan(
+        [kv(10, "A", attrs=attrs), kv(11, "B", attrs={**attrs, "Màu": "Xanh"}, master_product_id=10)]
+    )
     assert attention(result) == {10: ReasonCode.TOO_MANY_OPTIONS, 11: ReasonCode.TOO_MANY_OPTIONS}
     assert result.actions == ()
 
 
 def test_units_count_as_an_option() -> None:
     attrs = {"Màu": "Đỏ", "Size": "L", "Kiểu": "Tròn"}
-    rows = [kv(10, "A", attrs=attrs, unit="Cái"), kv(11, "B", attrs=attrs, unit="Hộp", master_unit_id=10, conversion_value=5)]
+    rows = [
+        kv(10, "A", attrs=attrs, unit="Cái"),
+        kv(11, "B", attrs=attrs, unit="Hộp", master_unit_id=10, conversion_value=5),
+    ]
     assert set(attention(plan(rows)).values()) == {ReasonCode.TOO_MANY_OPTIONS}
 
 
@@ -78,13 +88,18 @@ def test_too_many_variants() -> None:
 
 def test_too_many_variants_counts_existing_haravan_variants() -> None:
     variants = [hv_variant(600 + i, 500, f"HV{i}", option_values=(str(i),)) for i in range(99)]
-    product = hv_product(500, "X", [*variants, hv_variant(599, 500, "A", option_values=("a",))], options=("Số",))
+    product = hv_product(
+        500, "X", [*variants, hv_variant(599, 500, "A", option_values=("a",))], options=("Số",)
+    )
     rows = [kv(10, "A", attrs={"Số": "a"}), kv(11, "B", attrs={"Số": "b"}, master_product_id=10)]
     assert set(attention(plan(rows, [product])).values()) == {ReasonCode.TOO_MANY_VARIANTS}
 
 
 def test_missing_option_value() -> None:
-    rows = [kv(10, "A", attrs={"Màu": "Đỏ", "Size": "L"}), kv(11, "B", attrs={"Màu": "Xanh"}, master_product_id=10)]
+    rows = [
+        kv(10, "A", attrs={"Màu": "Đỏ", "Size": "L"}),
+        kv(11, "B", attrs={"Màu": "Xanh"}, master_product_id=10),
+    ]
     result = plan(rows)
     assert set(attention(result).values()) == {ReasonCode.MISSING_OPTION_VALUE}
 
@@ -107,7 +122,12 @@ def test_group_split_across_haravan_products() -> None:
 
 def test_product_shared_by_two_kiotviet_groups() -> None:
     product = hv_product(
-        500, "Áo", [hv_variant(501, 500, "A", option_values=("Đỏ",)), hv_variant(502, 500, "B", option_values=("Xanh",))]
+        500,
+        "Áo",
+        [
+            hv_variant(501, 500, "A", option_values=("Đỏ",)),
+            hv_variant(502, 500, "B", option_values=("Xanh",)),
+        ],
     )
     result = plan([kv(1, "A"), kv(2, "B")], [product])
     assert attention(result) == {1: ReasonCode.PRODUCT_SHARED, 2: ReasonCode.PRODUCT_SHARED}
@@ -115,7 +135,10 @@ def test_product_shared_by_two_kiotviet_groups() -> None:
 
 def test_options_mismatch_blocks_only_the_variant_to_add() -> None:
     product = hv_product(
-        500, "Áo", [hv_variant(501, 500, "A", option_values=("Đỏ", "L"), price=100000)], options=("Màu", "Size")
+        500,
+        "Áo",
+        [hv_variant(501, 500, "A", option_values=("Đỏ", "L"), price=100000)],
+        options=("Màu", "Size"),
     )
     rows = [kv(10, "A", attrs={"Màu": "Đỏ"}), kv(11, "B", attrs={"Màu": "Xanh"}, master_product_id=10)]
     result = plan(rows, [product])

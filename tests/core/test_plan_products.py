@@ -51,7 +51,9 @@ def with_rows(world: World, *rows) -> World:  # type: ignore[no-untyped-def]
 
 
 def test_simple_product_becomes_single_variant_product() -> None:
-    row = kv(1, "SP01", "Áo thun", barcode="893001", weight=250, category_name="Áo", images=("https://kv/a.jpg",))
+    row = kv(
+        1, "SP01", "Áo thun", barcode="893001", weight=250, category_name="Áo", images=("https://kv/a.jpg",)
+    )
     result = plan([row])
     [create] = result.actions
     assert isinstance(create, CreateProduct)
@@ -99,7 +101,11 @@ def test_units_become_variants_of_option_don_vi_with_unit_rows_of_variants() -> 
     assert creates[20].fields.options == ("Đơn vị",)
     assert [d.fields.option_values for d in creates[20].variants] == [("Lon",), ("Thùng",)]
     assert creates[30].fields.options == ("Vị", "Đơn vị")
-    assert [d.fields.option_values for d in creates[30].variants] == [("Cam", "Chai"), ("Dâu", "Chai"), ("Dâu", "Lốc")]
+    assert [d.fields.option_values for d in creates[30].variants] == [
+        ("Cam", "Chai"),
+        ("Dâu", "Chai"),
+        ("Dâu", "Lốc"),
+    ]
 
 
 def test_combo_is_a_tracked_simple_product_and_service_is_untracked() -> None:
@@ -120,7 +126,9 @@ def test_existing_haravan_product_with_the_sku_is_linked_not_duplicated() -> Non
     [link] = of_type(result.actions, LinkVariant)
     assert (link.kv_product_id, link.hv_product_id, link.hv_variant_id) == (1, 500, 501)
     [update] = of_type(result.actions, UpdateVariant)
-    assert update.changes.price == Decimal(100000) and update.changes.sku is None  # sku matches case-insensitively
+    assert (
+        update.changes.price == Decimal(100000) and update.changes.sku is None
+    )  # sku matches case-insensitively
 
 
 def test_barcode_link_key() -> None:
@@ -133,7 +141,9 @@ def test_barcode_link_key() -> None:
 
 def test_new_sibling_is_added_to_the_linked_product_and_images_follow() -> None:
     world = synced(World(kv_rows=(kv(10, "A-D", attrs={"Màu": "Đỏ"}, images=("https://kv/d.jpg",)),)))
-    world = with_rows(world, kv(11, "A-X", attrs={"Màu": "Xanh"}, master_product_id=10, images=("https://kv/x.jpg",)))
+    world = with_rows(
+        world, kv(11, "A-X", attrs={"Màu": "Xanh"}, master_product_id=10, images=("https://kv/x.jpg",))
+    )
     result = replan(world)
     [add] = of_type(result.actions, AddVariant)
     assert add.variant.kv_product_id == 11 and add.variant.fields.option_values == ("Xanh",)

@@ -51,7 +51,9 @@ EXAMPLES = int(os.environ.get("CORE_PROPERTY_EXAMPLES", "120"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def product_plan(world: World, cfg: SyncSettings, opt_outs: frozenset[int], deleted: frozenset[int] = frozenset()) -> ProductPlan:
+def product_plan(
+    world: World, cfg: SyncSettings, opt_outs: frozenset[int], deleted: frozenset[int] = frozenset()
+) -> ProductPlan:
     return plan_kiotviet_to_haravan(
         world.kv_rows, world.hv_products, world.links, cfg, opt_outs, NOW, deleted_kv_ids=deleted
     )
@@ -80,15 +82,22 @@ def check_product_plan(result: ProductPlan, world: World, cfg: SyncSettings) -> 
         assert status[kv_id].state is RowState.PLANNED
     for s in result.statuses:
         assert (s.state is RowState.NEEDS_ATTENTION) == (s.reason is not None and s.reason.needs_attention)
+        if s.reason is not None:
+            for lang in ("vi", "en"):
+                assert "{" not in s.reason.message(lang), "every placeholder has its param"
 
 
 @st.composite
-def kiotviet_changes(draw: st.DrawFn, rows: tuple[KvProduct, ...]) -> tuple[tuple[KvProduct, ...], frozenset[int]]:
+def kiotviet_changes(
+    draw: st.DrawFn, rows: tuple[KvProduct, ...]
+) -> tuple[tuple[KvProduct, ...], frozenset[int]]:
     """Edits a merchant makes in KiotViet between two syncs, plus deletions."""
     kept: list[KvProduct] = []
     deleted: set[int] = set()
     for row in rows:
-        change = draw(st.sampled_from(["keep", "keep", "price", "name", "toggle", "delete", "images", "barcode"]))
+        change = draw(
+            st.sampled_from(["keep", "keep", "price", "name", "toggle", "delete", "images", "barcode"])
+        )
         if change == "delete":
             deleted.add(row.id)
             continue
@@ -108,7 +117,9 @@ def kiotviet_changes(draw: st.DrawFn, rows: tuple[KvProduct, ...]) -> tuple[tupl
         master = draw(st.sampled_from(masters))
         new_id = max(r.id for r in rows) + 500
         attributes = tuple(dataclasses.replace(a, value=a.value + " mới") for a in master.attributes)
-        kept.append(kv(new_id, f"SIB{new_id}", master.name, attributes=attributes, master_product_id=master.id))
+        kept.append(
+            kv(new_id, f"SIB{new_id}", master.name, attributes=attributes, master_product_id=master.id)
+        )
     if draw(st.booleans()):
         new_id = max((r.id for r in rows), default=0) + 1000
         kept.append(kv(new_id, draw(st.sampled_from([f"NEW{new_id}", "DUP", "hv1"])), barcode="893777"))
@@ -157,7 +168,9 @@ def test_product_plans_converge_and_keep_invariants(data: st.DataObject) -> None
     }
 
     changed_rows, deleted = data.draw(kiotviet_changes(world.kv_rows), label="changes")
-    world = dataclasses.replace(world, kv_rows=changed_rows, hv_products=haravan_edits(world.hv_products, data))
+    world = dataclasses.replace(
+        world, kv_rows=changed_rows, hv_products=haravan_edits(world.hv_products, data)
+    )
     second = product_plan(world, cfg, opt_outs, deleted)
     check_product_plan(second, world, cfg)
     world = apply_product_plan(world, second)
@@ -230,8 +243,12 @@ def test_stock_plans_are_sane_order_free_and_converge(data: st.DataObject, rnd: 
     assert plan_stock(world.kv_rows, newest_only, world.links, world.hv_levels, cfg, opt_outs) == result
     assert (
         plan_stock(
-            shuffled(world.kv_rows, rnd), shuffled(seen, rnd), shuffled(world.links, rnd),
-            shuffled(world.hv_levels, rnd), cfg, opt_outs,
+            shuffled(world.kv_rows, rnd),
+            shuffled(seen, rnd),
+            shuffled(world.links, rnd),
+            shuffled(world.hv_levels, rnd),
+            cfg,
+            opt_outs,
         )
         == result
     )
@@ -267,7 +284,10 @@ def test_stale_observations_never_win(deliveries: list[tuple[int, int, int, int]
     for row_id, version, on_hand, reserved in deliveries:
         observation = obs(row_id, version, (1, on_hand, reserved))
         last_arrived[row_id] = observation
-        if row_id not in newest or (version, repr(observation)) > (newest[row_id].version, repr(newest[row_id])):
+        if row_id not in newest or (version, repr(observation)) > (
+            newest[row_id].version,
+            repr(newest[row_id]),
+        ):
             newest[row_id] = observation
         result = plan_stock(world.kv_rows, last_arrived.values(), world.links, world.hv_levels, cfg, ())
         world = apply_stock_plan(world, result)
@@ -302,7 +322,9 @@ def test_transfer_converges_and_never_duplicates(data: st.DataObject, rnd: rando
     codes = [normalize_key(d.code) for d in drafts if d.code]
     assert len(codes) == len(set(codes)) and not set(codes) & {normalize_key(r.code) for r in rows}
     barcodes = [normalize_key(d.barcode) for d in drafts if d.barcode]
-    assert len(barcodes) == len(set(barcodes)) and not set(barcodes) & {normalize_key(r.barcode) for r in rows}
+    assert len(barcodes) == len(set(barcodes)) and not set(barcodes) & {
+        normalize_key(r.barcode) for r in rows
+    }
     assert max(Counter(d.hv_variant_id for d in drafts).values(), default=1) == 1
     permuted = plan_haravan_to_kiotviet(
         shuffled((dataclasses.replace(p, variants=shuffled(p.variants, rnd)) for p in products), rnd),
@@ -315,7 +337,9 @@ def test_transfer_converges_and_never_duplicates(data: st.DataObject, rnd: rando
     assert permuted == result
 
     world = apply_transfer_plan(world, result)
-    again = plan_haravan_to_kiotviet(world.hv_products, world.kv_rows, world.links, world.kv_categories, cfg, opt_outs)
+    again = plan_haravan_to_kiotviet(
+        world.hv_products, world.kv_rows, world.links, world.kv_categories, cfg, opt_outs
+    )
     assert again.actions == ()
     # Every transferred row can now be found from KiotViet by its key: no duplicates either way.
     keys = Counter(kv_key(r, cfg.link_key) for r in world.kv_rows if r.id not in {x.id for x in rows})

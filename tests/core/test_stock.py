@@ -76,10 +76,16 @@ def test_combo_is_min_of_floor_available_over_quantity() -> None:
 @pytest.mark.parametrize(
     ("rows", "code"),
     [
-        ([kv(9, "C", type=KvProductType.COMBO, components=(KvComponent(77, 1),))], ReasonCode.COMBO_COMPONENT_MISSING),
+        (
+            [kv(9, "C", type=KvProductType.COMBO, components=(KvComponent(77, 1),))],
+            ReasonCode.COMBO_COMPONENT_MISSING,
+        ),
         ([kv(9, "C", type=KvProductType.COMBO)], ReasonCode.COMBO_WITHOUT_COMPONENTS),
         ([kv(9, "C", type=KvProductType.COMBO, components=(KvComponent(9, 1),))], ReasonCode.COMBO_CYCLE),
-        ([GOODS, kv(9, "C", type=KvProductType.COMBO, components=(KvComponent(1, 0),))], ReasonCode.INVALID_QUANTITY),
+        (
+            [GOODS, kv(9, "C", type=KvProductType.COMBO, components=(KvComponent(1, 0),))],
+            ReasonCode.INVALID_QUANTITY,
+        ),
         ([kv(9, "T", master_unit_id=77, conversion_value=6)], ReasonCode.BASE_UNIT_MISSING),
         ([GOODS, kv(9, "T", master_unit_id=1, conversion_value=0)], ReasonCode.INVALID_QUANTITY),
     ],
@@ -88,7 +94,9 @@ def test_combo_is_min_of_floor_available_over_quantity() -> None:
 def test_uncomputable_stock_needs_attention(rows, code) -> None:  # type: ignore[no-untyped-def]
     result = stock(rows, [obs(1, 1, (1, 5, 0))], links=[VariantLink(9, 500, 501)])
     [status] = [s for s in result.statuses if s.kv_product_id == 9]
-    assert status.state is RowState.NEEDS_ATTENTION and status.reason is not None and status.reason.code is code
+    assert (
+        status.state is RowState.NEEDS_ATTENTION and status.reason is not None and status.reason.code is code
+    )
     assert result.is_empty
 
 
@@ -133,7 +141,10 @@ def test_stale_observation_is_never_written() -> None:
     applied = VariantLink(1, 500, 501, stock_target=5, stock_basis=((1, 10),))
     result = stock([GOODS], [obs(1, 9, (1, 99, 0))], links=[applied], levels=[level(500, 501, 5)])
     assert result.is_empty
-    assert result.statuses[0].reason is not None and result.statuses[0].reason.code is ReasonCode.STALE_OBSERVATION
+    assert (
+        result.statuses[0].reason is not None
+        and result.statuses[0].reason.code is ReasonCode.STALE_OBSERVATION
+    )
 
 
 def test_burst_coalesces_to_one_line_with_the_newest_value() -> None:
@@ -151,7 +162,9 @@ def test_lines_are_batched_by_at_most_100() -> None:
 
 
 def test_stock_unticked_writes_once_after_creation_only() -> None:
-    settings = SyncSettings(haravan_location_id=LOCATION, synced_fields=frozenset(SyncField) - {SyncField.STOCK})
+    settings = SyncSettings(
+        haravan_location_id=LOCATION, synced_fields=frozenset(SyncField) - {SyncField.STOCK}
+    )
     assert stock([GOODS], [obs(1, 1, (1, 5, 0))], settings=settings).lines
     written = VariantLink(1, 500, 501, stock_target=5, stock_basis=((1, 1),))
     result = stock([GOODS], [obs(1, 2, (1, 9, 0))], links=[written], settings=settings)
@@ -160,7 +173,9 @@ def test_stock_unticked_writes_once_after_creation_only() -> None:
 
 def test_inactive_and_deleted_rows_go_to_zero() -> None:
     written = VariantLink(1, 500, 501, stock_target=5, stock_basis=((1, 1),))
-    inactive = stock([kv(1, "A", is_active=False)], [obs(1, 1, (1, 5, 0))], links=[written], levels=[level(500, 501, 5)])
+    inactive = stock(
+        [kv(1, "A", is_active=False)], [obs(1, 1, (1, 5, 0))], links=[written], levels=[level(500, 501, 5)]
+    )
     assert [line.target for line in inactive.lines] == [0]
     deleted = stock([], [], links=[written], levels=[level(500, 501, 5, committed=1)], deleted_kv_ids=[1])
     assert [(line.target, line.quantity) for line in deleted.lines] == [(0, 1)]

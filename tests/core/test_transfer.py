@@ -90,13 +90,19 @@ def test_new_variants_join_the_linked_kiotviet_group() -> None:
     product = hv_product(
         600,
         "Áo",
-        [hv_variant(601, 600, "A", option_values=("Đỏ",)), hv_variant(602, 600, "B", option_values=("Xanh",))],
+        [
+            hv_variant(601, 600, "A", option_values=("Đỏ",)),
+            hv_variant(602, 600, "B", option_values=("Xanh",)),
+        ],
         options=("Màu",),
     )
     rows = [kv(10, "A", attrs={"Màu": "Đỏ"})]
     [create] = of_type(transfer([product], rows, [VariantLink(10, 600, 601)]).actions, CreateKvProducts)
     assert create.master_product_id == 10 and [r.hv_variant_id for r in create.rows] == [602]
-    world = apply_transfer_plan(World(hv_products=(product,), kv_rows=tuple(rows), links=(VariantLink(10, 600, 601),)), transfer([product], rows, [VariantLink(10, 600, 601)]))
+    world = apply_transfer_plan(
+        World(hv_products=(product,), kv_rows=tuple(rows), links=(VariantLink(10, 600, 601),)),
+        transfer([product], rows, [VariantLink(10, 600, 601)]),
+    )
     assert {r.master_product_id for r in world.kv_rows if r.id != 10} == {10}
 
 

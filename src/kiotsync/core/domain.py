@@ -208,4 +208,3 @@ class HvInventoryLevel:
     @property
     def available(self) -> int:
         return self.on_hand - self.committed
-

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
+from typing import Self
 
 from kiotsync.core.domain import HvProduct, HvVariant, KvProduct
 from kiotsync.core.keys import normalize_key
@@ -37,6 +38,11 @@ class ProductFields:
     def as_dict(self) -> dict[str, FieldValue]:
         return _set_values(self)
 
+    @classmethod
+    def from_dict(cls, values: Mapping[str, FieldValue]) -> Self:
+        """The inverse of `as_dict` (field names are trusted: they come from `as_dict`)."""
+        return cls(**values)  # type: ignore[arg-type]
+
 
 @dataclass(frozen=True, kw_only=True)
 class VariantFields:
@@ -52,6 +58,11 @@ class VariantFields:
 
     def as_dict(self) -> dict[str, FieldValue]:
         return _set_values(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, FieldValue]) -> Self:
+        """The inverse of `as_dict` (field names are trusted: they come from `as_dict`)."""
+        return cls(**values)  # type: ignore[arg-type]
 
 
 def _set_values(obj: ProductFields | VariantFields) -> dict[str, FieldValue]:

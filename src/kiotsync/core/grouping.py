@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kiotsync.core.domain import KvProduct
+from kiotsync.core.numbers import as_aware
 
 UNIT_OPTION = "Đơn vị"
 UNIT_OPTION_FALLBACK = "Đơn vị tính"
@@ -52,7 +53,7 @@ def coalesce_rows(rows: Iterable[KvProduct]) -> dict[int, KvProduct]:
 
 
 def _row_rank(row: KvProduct) -> tuple[float, str]:
-    stamp = row.modified_at.timestamp() if row.modified_at is not None else float("-inf")
+    stamp = as_aware(row.modified_at).timestamp() if row.modified_at is not None else float("-inf")
     return (stamp, repr(row))
 
 

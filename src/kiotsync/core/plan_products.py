@@ -284,7 +284,9 @@ def _group_problem(
     if products:
         claimants = ctx.claims.get(products[0], set())
         if claimants - {group.group_id}:
-            return Reason.of(ReasonCode.PRODUCT_SHARED, hv_product_id=products[0], kv_group_ids=sorted(claimants))
+            return Reason.of(
+                ReasonCode.PRODUCT_SHARED, hv_product_id=products[0], kv_group_ids=sorted(claimants)
+            )
         adds = sum(1 for r in on_haravan if ctx.classes[r.id].kind is _Kind.UNMATCHED)
         total = len(ctx.products[products[0]].variants) + adds
     else:
@@ -319,7 +321,9 @@ def _plan_existing(
     kept: list[KvProduct] = []
     for row in on_haravan:
         if ctx.classes[row.id].kind is _Kind.UNMATCHED and hv_option_count != len(layout.names):
-            reason = Reason.of(ReasonCode.OPTIONS_MISMATCH, hv_count=hv_option_count, kv_count=len(layout.names))
+            reason = Reason.of(
+                ReasonCode.OPTIONS_MISMATCH, hv_count=hv_option_count, kv_count=len(layout.names)
+            )
             statuses[row.id] = RowStatus(row.id, RowState.NEEDS_ATTENTION, reason)
         else:
             kept.append(row)
@@ -353,7 +357,11 @@ def _variant_updates(
     )
     actions: list[ProductAction] = []
     update = UpdateVariant(
-        row.id, variant.product_id, variant.id, VariantFields(**diff.changes), diff.pushed  # type: ignore[arg-type]
+        row.id,
+        variant.product_id,
+        variant.id,
+        VariantFields.from_dict(diff.changes),
+        diff.pushed,
     )
     if link is None:
         actions.append(LinkVariant(row.id, variant.product_id, variant.id, Fingerprints.of(diff.refresh)))
@@ -388,12 +396,12 @@ def _product_updates(
     refresh = Fingerprints.of({**diff.refresh, **written})
     actions: list[ProductAction] = []
     if changes:
-        actions.append(
-            UpdateProduct(group.group_id, product.id, ProductFields(**changes), refresh)  # type: ignore[arg-type]
-        )
+        actions.append(UpdateProduct(group.group_id, product.id, ProductFields.from_dict(changes), refresh))
     if hide:
-        pushed = Fingerprints.of({"published": hide_print}) if changes else refresh.merged(
+        pushed = (
             Fingerprints.of({"published": hide_print})
+            if changes
+            else refresh.merged(Fingerprints.of({"published": hide_print}))
         )
         actions.append(HideProduct(group.group_id, product.id, ReasonCode.INACTIVE, pushed))
     if not actions and (diff.refresh or link is None):

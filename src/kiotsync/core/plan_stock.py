@@ -27,6 +27,9 @@ from kiotsync.core.settings import SyncField, SyncSettings
 from kiotsync.core.status import RowState, RowStatus
 from kiotsync.core.stock import StockCalculator, StockTarget, coalesce_observations
 
+#: Haravan recommends ≤ 100 line items per adjustorset call.
+MAX_BATCH = 100
+
 
 @dataclass(frozen=True)
 class StockLine:
@@ -138,7 +141,7 @@ def plan_stock(
         statuses.append(RowStatus(row_id, state))
 
     lines.sort(key=lambda line: (line.product_id, line.variant_id, line.kv_product_id))
-    size = max(1, settings.stock_batch_size)
+    size = max(1, min(MAX_BATCH, settings.stock_batch_size))
     batches = tuple(
         StockBatch(location, tuple(lines[start : start + size])) for start in range(0, len(lines), size)
     )
@@ -159,7 +162,9 @@ def _is_stale(basis: StockBasis, applied: StockBasis) -> bool:
     return any(version < seen[row_id] for row_id, version in basis if row_id in seen)
 
 
-def _decide(link: VariantLink, target: StockTarget, level: HvInventoryLevel | None) -> StockLine | StockAck | None:
+def _decide(
+    link: VariantLink, target: StockTarget, level: HvInventoryLevel | None
+) -> StockLine | StockAck | None:
     committed = level.committed if level is not None else 0
     available = level.available if level is not None else 0
     if link.stock_target is None or target.quantity != link.stock_target:

@@ -163,8 +163,12 @@ def plan_haravan_to_kiotviet(
         if not to_create:
             continue
         if len(groups) > 1:
-            reason = Reason.of(ReasonCode.PRODUCT_SHARED, hv_product_id=product.id, kv_group_ids=sorted(groups))
-            statuses.extend(VariantStatus(v.id, product.id, RowState.NEEDS_ATTENTION, reason) for v in to_create)
+            reason = Reason.of(
+                ReasonCode.PRODUCT_SHARED, hv_product_id=product.id, kv_group_ids=sorted(groups)
+            )
+            statuses.extend(
+                VariantStatus(v.id, product.id, RowState.NEEDS_ATTENTION, reason) for v in to_create
+            )
             continue
         category = product.product_type.strip() or DEFAULT_CATEGORY
         if normalize_key(category) not in categories:
@@ -219,12 +223,16 @@ def _match(
     key_counts, other_counts = (hv_skus, hv_barcodes) if link_key is LinkKey.CODE else (hv_barcodes, hv_skus)
     raw = {"sku": variant.sku.strip(), "barcode": variant.barcode.strip()}
     if key and key_counts.get(key, 0) > 1:
-        return Reason.of(ReasonCode.DUPLICATE_KEY_HARAVAN, field=key_field, key=raw[key_field], count=key_counts[key])
+        return Reason.of(
+            ReasonCode.DUPLICATE_KEY_HARAVAN, field=key_field, key=raw[key_field], count=key_counts[key]
+        )
     if key and key in key_index:
         candidates = key_index[key]
         if len(candidates) > 1:
             kv_codes = [r.code for r in candidates]
-            return Reason.of(ReasonCode.DUPLICATE_KEY_KIOTVIET, field=key_field, key=raw[key_field], codes=kv_codes)
+            return Reason.of(
+                ReasonCode.DUPLICATE_KEY_KIOTVIET, field=key_field, key=raw[key_field], codes=kv_codes
+            )
         row = candidates[0]
         if row.id in variant_links:
             return Reason.of(ReasonCode.KEY_LINKED_ELSEWHERE, key=raw[key_field], other=row.code)
@@ -232,11 +240,16 @@ def _match(
     # To be created: the other identifier must be free on both sides, the barcode short enough.
     if other and other_counts.get(other, 0) > 1:
         return Reason.of(
-            ReasonCode.DUPLICATE_KEY_HARAVAN, field=other_field, key=raw[other_field], count=other_counts[other]
+            ReasonCode.DUPLICATE_KEY_HARAVAN,
+            field=other_field,
+            key=raw[other_field],
+            count=other_counts[other],
         )
     if other and other in other_index:
         kv_codes = [r.code for r in other_index[other]]
-        return Reason.of(ReasonCode.DUPLICATE_KEY_KIOTVIET, field=other_field, key=raw[other_field], codes=kv_codes)
+        return Reason.of(
+            ReasonCode.DUPLICATE_KEY_KIOTVIET, field=other_field, key=raw[other_field], codes=kv_codes
+        )
     if len(raw["barcode"]) > KV_BARCODE_LIMIT:
         return Reason.of(ReasonCode.BARCODE_TOO_LONG, barcode=raw["barcode"], limit=KV_BARCODE_LIMIT)
     return None
@@ -262,4 +275,3 @@ def _draft(product: HvProduct, variant: HvVariant, has_variants: bool) -> KvRowD
         images=product.images,
         attributes=attributes,
     )
-

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from kiotsync.core.actions import (
     AddVariant,
@@ -67,7 +68,9 @@ class _State:
         self.product_links[(group_id, product_id)] = ProductLink(group_id, product_id, merged)
 
     def link_variant(self, kv_id: int, product_id: int, variant_id: int, pushed: Fingerprints) -> None:
-        for other in [k for k, v in self.variant_links.items() if v.hv_variant_id == variant_id and k != kv_id]:
+        for other in [
+            k for k, v in self.variant_links.items() if v.hv_variant_id == variant_id and k != kv_id
+        ]:
             del self.variant_links[other]
         old = self.variant_links.get(kv_id)
         if old is not None and old.hv_variant_id == variant_id:
@@ -99,8 +102,8 @@ def _new_variant(state: _State, product_id: int, draft: VariantDraft, position: 
         product_id=product_id,
         sku=values.sku or "",
         barcode=values.barcode or "",
-        price=values.price if values.price is not None else 0,  # type: ignore[arg-type]
-        grams=values.grams if values.grams is not None else 0,  # type: ignore[arg-type]
+        price=values.price if values.price is not None else Decimal(0),
+        grams=values.grams if values.grams is not None else Decimal(0),
         option_values=values.option_values or (),
         tracked=bool(values.tracked),
         position=position,
@@ -124,7 +127,9 @@ def apply_product_plan(world: World, plan: ProductPlan) -> World:
         if isinstance(action, LinkProduct):
             state.link_product(action.kv_group_id, action.hv_product_id, action.pushed)
         elif isinstance(action, LinkVariant):
-            state.link_variant(action.kv_product_id, action.hv_product_id, action.hv_variant_id, action.pushed)
+            state.link_variant(
+                action.kv_product_id, action.hv_product_id, action.hv_variant_id, action.pushed
+            )
         elif isinstance(action, CreateProduct):
             product_id = state.new_id()
             variants: list[HvVariant] = []
@@ -186,7 +191,9 @@ def apply_transfer_plan(world: World, plan: TransferPlan) -> World:
     used_codes = {r.code.casefold() for r in state.kv_rows.values()}
     for action in plan.actions:
         if isinstance(action, LinkVariant):
-            state.link_variant(action.kv_product_id, action.hv_product_id, action.hv_variant_id, action.pushed)
+            state.link_variant(
+                action.kv_product_id, action.hv_product_id, action.hv_variant_id, action.pushed
+            )
         elif isinstance(action, CreateKvCategory):
             state.categories.append(KvCategory(state.new_id(), action.name))
         elif isinstance(action, CreateKvProducts):
@@ -223,7 +230,8 @@ def apply_transfer_plan(world: World, plan: TransferPlan) -> World:
             code = action.code if action.code is not None else created_codes[action.hv_variant_id]
             product = state.products[action.hv_product_id]
             updated = tuple(
-                dataclasses.replace(v, sku=code) if v.id == action.hv_variant_id else v for v in product.variants
+                dataclasses.replace(v, sku=code) if v.id == action.hv_variant_id else v
+                for v in product.variants
             )
             state.products[product.id] = dataclasses.replace(product, variants=updated)
     return state.world_out()

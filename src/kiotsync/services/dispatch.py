@@ -39,7 +39,28 @@ def _noop(event: InboundEvent) -> None:
 handles(InboundEvent.Platform.HARAVAN, "app/uninstalled", "app_uninstalled")(_noop)
 
 
+HANDLER_MODULES = ("kiotsync.catalog.handlers", "kiotsync.orders.handlers")
+_loaded = False
+
+
+def _load_handlers() -> None:
+    """Import the modules that register handlers (once; a missing module is skipped)."""
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+
+    for name in HANDLER_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    _loaded = True
+
+
 def handlers_for(event: InboundEvent) -> list[Handler]:
+    _load_handlers()
     found: list[Handler] = []
     for topic in event.topic.split(","):
         handler = _HANDLERS.get((event.platform, topic))

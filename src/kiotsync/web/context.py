@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from kiotsync.tenants.models import KiotVietConnection
 
@@ -24,5 +26,23 @@ def app_context(request: HttpRequest) -> dict[str, Any]:
         "tenant": tenant,
         "kiotviet_connected": connected,
         "demo_banner": banner,
-        "extra_tabs": [],
+        "extra_tabs": _tabs() if connected else [],
     }
+
+
+TABS = (
+    ("catalog_kiotviet", _("Sản phẩm KiotViet")),
+    ("catalog_haravan", _("Sản phẩm Haravan")),
+    ("orders_list", _("Đơn hàng Haravan")),
+)
+
+
+def _tabs() -> list[dict[str, str]]:
+    """Screens of the later flows, shown once their URLs exist."""
+    tabs = []
+    for name, label in TABS:
+        try:
+            tabs.append({"url": reverse(name), "label": str(label)})
+        except NoReverseMatch:
+            continue
+    return tabs

@@ -16,6 +16,8 @@ urlpatterns = [
     path("webhooks/haravan", webhook_views.haravan_webhook, name="haravan_webhook"),
     path("webhooks/kiotviet/<uuid:public_id>", webhook_views.kiotviet_webhook, name="kiotviet_webhook"),
     path("healthz", health.healthz, name="healthz"),
+    path("products/", include("kiotsync.catalog.urls")),
+    path("orders/", include("kiotsync.orders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

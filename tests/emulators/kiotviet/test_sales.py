@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kiotsync.emulators.common import Clock
+
 from .helpers import Api, ctl
 
 
@@ -333,24 +335,40 @@ def test_make_invoice_is_all_or_nothing(api: Api, http: httpx.Client, branch: in
 
 
 def test_order_when_out_of_stock_setting(api: Api, http: httpx.Client, branch: int) -> None:
+    ctl(http, "POST", "/stock", {"code": "SP000019", "branch_id": branch, "on_hand": 5})
     ctl(http, "PUT", "/settings", {"allow_order_when_out_stock": False})
-    stock = api.stock("SP000019", branch)
-    free = stock["onHand"] - stock["reserved"]
     p = api.product("SP000019")
-    r = api.request(
-        "POST",
-        "/orders",
-        json={"branchId": branch, "orderDetails": [{"productId": p["id"], "quantity": free + 1}]},
-    )
+    reserved = api.stock("SP000019", branch)["reserved"]
+    free = 5 - reserved
+    line = {"productId": p["id"], "quantity": free + 1}
+    r = api.request("POST", "/orders", json={"branchId": branch, "orderDetails": [line]})
     assert (
         r.status_code == 400 and "Cho phép đặt hàng khi hết tồn kho" in r.json()["responseStatus"]["message"]
     )
-    if free > 0:
-        assert (
-            api.request(
-                "POST",
-                "/orders",
-                json={"branchId": branch, "orderDetails": [{"productId": p["id"], "quantity": free}]},
-            ).status_code
-            == 200
-        )
+    line["quantity"] = free
+    assert (
+        api.request("POST", "/orders", json={"branchId": branch, "orderDetails": [line]}).status_code == 200
+    )
+
+
+def test_order_and_invoice_time_filters(api: Api, branch: int, clock: Clock) -> None:
+    cursor = api.ok("GET", "/orders", params={"pageSize": 1})["timestamp"]
+    clock.advance(10)
+    fresh = _order(api, branch, [("SP000020", 1)])
+    clock.advance(10)
+    later = api.ok("GET", "/orders", params={"pageSize": 1})["timestamp"]
+    delta = api.all("/orders", lastModifiedFrom=cursor)
+    assert [o["id"] for o in delta] == [fresh["id"]]
+    assert fresh["id"] not in [o["id"] for o in api.all("/orders", toDate=cursor)]
+    assert fresh["id"] in [o["id"] for o in api.all("/orders", toDate=later)]
+    assert [o["id"] for o in api.all("/orders", createdDate=cursor)] == [fresh["id"]]
+    clock.advance(10)
+    api.ok("DELETE", f"/orders/{fresh['id']}")
+    assert [o["status"] for o in api.all("/orders", lastModifiedFrom=later)] == [4]
+    inv = api.ok(
+        "POST",
+        "/invoices",
+        json={"branchId": branch, "invoiceDetails": [{"productCode": "SP000020", "quantity": 1}]},
+    )
+    assert [i["id"] for i in api.all("/invoices", lastModifiedFrom=later)] == [inv["id"]]
+    assert inv["id"] not in [i["id"] for i in api.all("/invoices", toPurchaseDate=cursor)]

@@ -1,0 +1,1 @@
+"""Order sync records (built by the orders work)."""
