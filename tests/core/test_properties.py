@@ -341,6 +341,14 @@ def test_transfer_converges_and_never_duplicates(data: st.DataObject, rnd: rando
         world.hv_products, world.kv_rows, world.links, world.kv_categories, cfg, opt_outs
     )
     assert again.actions == ()
+    # Going forward, KiotViet → Haravan never re-creates what was just transferred.
+    transferred = {r.id for r in world.kv_rows} - {r.id for r in rows}
+    forward = plan_kiotviet_to_haravan(world.kv_rows, world.hv_products, world.links, cfg, (), NOW)
+    created = [
+        d.kv_product_id for a in forward.actions if isinstance(a, CreateProduct) for d in a.product.variants
+    ]
+    created += [a.variant.kv_product_id for a in forward.actions if isinstance(a, AddVariant)]
+    assert not set(created) & transferred
     # Every transferred row can now be found from KiotViet by its key: no duplicates either way.
     keys = Counter(kv_key(r, cfg.link_key) for r in world.kv_rows if r.id not in {x.id for x in rows})
     assert all(count == 1 for key, count in keys.items() if key)

@@ -363,3 +363,13 @@ def test_control_plane_changes_fire_webhooks(
     assert item["isActive"] is False and item["BasePrice"] == 99000
     hooks = ctl(http, "GET", "/registered-webhooks")["webhooks"]
     assert hooks[0]["has_secret"] is False and hooks[0]["type"] == "product.update"
+
+
+def test_big_changes_are_split_into_deliveries_of_100(
+    app: KiotVietApp, api: Api, receiver: Receiver, http: httpx.Client
+) -> None:
+    register(api, "product.update")
+    ctl(http, "POST", "/products/bulk", {"products": 50, "variants_per_product": 5})
+    _drain(app)
+    sizes = [len(c.json["Notifications"][0]["Data"]) for c in receiver.calls]
+    assert sum(sizes) == 250 and max(sizes) == 100 and len(sizes) == 3

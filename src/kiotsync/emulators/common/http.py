@@ -242,6 +242,7 @@ class EmulatorApp:
         if request.method == "POST":
             body = read_json(request) or {}
             self.clock.advance(float(body.get("advance_s", 0)))
+            self.webhooks.wake()
         return {"time": self.clock.time(), "iso": self.clock.now().isoformat(), "time_scale": self.clock.time_scale}
 
     def _ctl_webhooks(self, request: Request) -> Any:

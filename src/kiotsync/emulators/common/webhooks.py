@@ -73,6 +73,11 @@ class WebhookDispatcher:
             self._paused = False
             self._cond.notify_all()
 
+    def wake(self) -> None:
+        """Re-check due times now (after the platform clock jumped forward)."""
+        with self._cond:
+            self._cond.notify_all()
+
     def clear(self) -> None:
         with self._cond:
             self._heap.clear()

@@ -36,6 +36,7 @@ from .timefmt import entity_ticks, fmt_offset
 
 _HINT = "KiotViet.OmniChannelCore.Api.Shared.Model.{}, KiotViet.OmniChannelCore.Api.Shared"
 STOP_STATUSES = {400, 401, 403, 404, 405}
+MAX_ITEMS = 100  # guess: a huge change (bulk import) is split into deliveries of at most 100 items
 
 
 def _hint(name: str) -> str:
@@ -430,10 +431,12 @@ class KvWebhooks:
         shop.events.clear()
         sent = 0
         for type_, data in batches:
-            for reg in shop.webhooks.values():
-                if reg.is_active and reg.type == type_:
-                    self._send(shop, reg, type_, data)
-                    sent += 1
+            for start in range(0, len(data), MAX_ITEMS):
+                chunk = data[start : start + MAX_ITEMS]
+                for reg in shop.webhooks.values():
+                    if reg.is_active and reg.type == type_:
+                        self._send(shop, reg, type_, chunk)
+                        sent += 1
         return sent
 
     def _envelope(self, delivery_id: str, attempt: int, action: str, data: list[Any]) -> bytes:

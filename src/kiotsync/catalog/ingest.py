@@ -1,0 +1,203 @@
+"""Keep the local mirrors in step with what the platforms report.
+
+Every write is an idempotent upsert. Stock carries a *version* (microseconds on our clock of
+when the information was true at the source: a webhook's receipt time, a poll's start time), so
+an observation older than the one already stored is dropped — this is what stops a slow poll
+or a late webhook redelivery from overwriting fresher stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from kiotsync.core import HvProduct, KvProduct, version_from_datetime
+from kiotsync.haravan import models as hv
+from kiotsync.kiotviet import models as kv
+from kiotsync.tenants.models import Tenant
+
+from . import translate
+from .models import HvVariantRow, KvRow, KvStock
+
+BATCH = 500
+
+
+def now_version() -> int:
+    return version_from_datetime(timezone.now())
+
+
+def _row_values(p: KvProduct) -> dict[str, object]:
+    return {
+        "code": p.code[:100],
+        "barcode": p.barcode[:64],
+        "name": p.name[:500],
+        "full_name": p.full_name[:500],
+        "master_product_id": p.master_product_id,
+        "master_unit_id": p.master_unit_id,
+        "type": int(p.type),
+        "is_active": p.is_active,
+        "category_name": p.category_name[:255],
+        "base_price": p.base_price,
+        "modified_at": p.modified_at,
+        "data": translate.kv_to_json(p),
+    }
+
+
+def upsert_kv_rows(tenant: Tenant, rows: Iterable[KvProduct]) -> set[int]:
+    """Store rows; returns the ids whose data changed (or are new / undeleted)."""
+    by_id = {r.id: r for r in rows}
+    changed: set[int] = set()
+    ids = list(by_id)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        with transaction.atomic():
+            existing = {r.kv_id: r for r in KvRow.objects.select_for_update().filter(tenant=tenant, kv_id__in=chunk)}
+            new, updated = [], []
+            for kv_id in chunk:
+                values = _row_values(by_id[kv_id])
+                row = existing.get(kv_id)
+                if row is None:
+                    new.append(KvRow(tenant=tenant, kv_id=kv_id, **values))
+                    changed.add(kv_id)
+                    continue
+                if row.data != values["data"] or row.deleted:
+                    for key, value in values.items():
+                        setattr(row, key, value)
+                    row.deleted = False
+                    updated.append(row)
+                    changed.add(kv_id)
+            KvRow.objects.bulk_create(new, batch_size=BATCH)
+            if updated:
+                KvRow.objects.bulk_update(updated, [*_row_values(next(iter(by_id.values()))).keys(), "deleted"], batch_size=BATCH)
+    return changed
+
+
+def mark_kv_deleted(tenant: Tenant, kv_ids: Iterable[int]) -> set[int]:
+    ids = set(kv_ids)
+    if not ids:
+        return set()
+    found = set(KvRow.objects.filter(tenant=tenant, kv_id__in=ids, deleted=False).values_list("kv_id", flat=True))
+    KvRow.objects.filter(tenant=tenant, kv_id__in=found).update(deleted=True, updated_at=timezone.now())
+    return found
+
+
+@dataclass(frozen=True)
+class StockFact:
+    kv_id: int
+    branch_id: int
+    on_hand: Decimal
+    reserved: Decimal
+    version: int
+
+
+def facts_from_products(products: Iterable[kv.Product], version: int) -> list[StockFact]:
+    return [
+        StockFact(p.id, inv.branch_id, Decimal(str(inv.on_hand)), Decimal(str(inv.reserved)), version)
+        for p in products
+        for inv in p.inventories
+        if inv.branch_id is not None
+    ]
+
+
+def apply_stock(tenant: Tenant, facts: Sequence[StockFact]) -> set[int]:
+    """Store stock facts newer than what is stored; returns the row ids whose stock changed."""
+    newest: dict[tuple[int, int], StockFact] = {}
+    for fact in facts:
+        key = (fact.kv_id, fact.branch_id)
+        if key not in newest or fact.version >= newest[key].version:
+            newest[key] = fact
+    changed: set[int] = set()
+    keys = list(newest)
+    for start in range(0, len(keys), BATCH):
+        chunk = keys[start : start + BATCH]
+        kv_ids = {k[0] for k in chunk}
+        with transaction.atomic():
+            existing = {
+                (s.kv_id, s.branch_id): s
+                for s in KvStock.objects.select_for_update().filter(tenant=tenant, kv_id__in=kv_ids)
+            }
+            new, updated = [], []
+            for key in chunk:
+                fact = newest[key]
+                row = existing.get(key)
+                if row is None:
+                    new.append(
+                        KvStock(
+                            tenant=tenant, kv_id=fact.kv_id, branch_id=fact.branch_id,
+                            on_hand=fact.on_hand, reserved=fact.reserved, version=fact.version, dirty=True,
+                        )
+                    )
+                    changed.add(fact.kv_id)
+                    continue
+                if fact.version < row.version:
+                    continue  # stale: something newer was already stored
+                if row.on_hand != fact.on_hand or row.reserved != fact.reserved:
+                    row.on_hand, row.reserved, row.dirty = fact.on_hand, fact.reserved, True
+                    changed.add(fact.kv_id)
+                row.version = fact.version
+                updated.append(row)
+            KvStock.objects.bulk_create(new, batch_size=BATCH)
+            if updated:
+                KvStock.objects.bulk_update(updated, ["on_hand", "reserved", "version", "dirty"], batch_size=BATCH)
+    return changed
+
+
+def upsert_hv_products(tenant: Tenant, products: Iterable[HvProduct]) -> set[int]:
+    """Store products (one mirror row per variant); returns variant ids that changed."""
+    changed: set[int] = set()
+    for product in products:
+        pdata = translate.hv_product_json(product)
+        with transaction.atomic():
+            existing = {
+                r.hv_variant_id: r
+                for r in HvVariantRow.objects.select_for_update().filter(tenant=tenant, hv_product_id=product.id)
+            }
+            keep = set()
+            for variant in product.variants:
+                keep.add(variant.id)
+                values = {
+                    "hv_product_id": product.id,
+                    "product_title": product.title[:500],
+                    "variant_title": " / ".join(variant.option_values)[:500],
+                    "sku": variant.sku[:100],
+                    "barcode": variant.barcode[:64],
+                    "price": variant.price,
+                    "product_type": product.product_type[:255],
+                    "published": product.published,
+                    "deleted": False,
+                    "product_data": {**pdata, "variant": translate.hv_variant_json(variant)},
+                }
+                row = existing.get(variant.id)
+                if row is None:
+                    HvVariantRow.objects.update_or_create(tenant=tenant, hv_variant_id=variant.id, defaults=values)
+                    changed.add(variant.id)
+                elif any(getattr(row, k) != v for k, v in values.items()):
+                    for key, value in values.items():
+                        setattr(row, key, value)
+                    row.save()
+                    changed.add(variant.id)
+            gone = set(existing) - keep
+            if gone:
+                HvVariantRow.objects.filter(tenant=tenant, hv_variant_id__in=gone).update(deleted=True)
+    return changed
+
+
+def mark_hv_product_deleted(tenant: Tenant, product_id: int) -> None:
+    HvVariantRow.objects.filter(tenant=tenant, hv_product_id=product_id).update(deleted=True)
+
+
+def hv_products_from_wire(products: Iterable[hv.Product]) -> list[HvProduct]:
+    return [translate.hv_product(p) for p in products]
+
+
+def kv_rows_from_wire(products: Iterable[kv.Product]) -> list[KvProduct]:
+    return [translate.kv_product(p) for p in products]
+
+
+def version_of(moment: datetime) -> int:
+    return version_from_datetime(moment)
