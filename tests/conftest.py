@@ -1,1 +1,18 @@
 """Shared pytest configuration. Fixtures for each area live in that area's conftest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _huey_immediate() -> Iterator[None]:
+    """Jobs run inline where they are enqueued (tests that need a real queue and consumer turn
+    this off themselves)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False

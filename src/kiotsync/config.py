@@ -105,9 +105,13 @@ def parse_database_url(url: str) -> dict[str, object]:
     from urllib.parse import parse_qs, unquote, urlparse
 
     if url.startswith("sqlite:///"):
+        name = url[len("sqlite:///") :]
         return {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": url[len("sqlite:///") :],
+            "NAME": name,
+            # A file, not shared-cache memory: webhooks delivered by the emulators' threads
+            # must wait on locks (busy timeout, WAL), not fail with "table is locked".
+            "TEST": {"NAME": name.removesuffix(".sqlite3") + "-test.sqlite3"},
             "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     parsed = urlparse(url)

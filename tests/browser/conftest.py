@@ -128,12 +128,3 @@ def live(transactional_db: None) -> Iterator[Live]:
             server.stop()
         kv.webhooks.stop()
         hv.webhooks.stop()
-
-
-@pytest.fixture(autouse=True)
-def _huey_immediate() -> Iterator[None]:
-    from huey.contrib.djhuey import HUEY
-
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = False

@@ -41,15 +41,6 @@ class Platforms:
         return resp.json()
 
 
-@pytest.fixture(autouse=True)
-def _huey_immediate() -> Iterator[None]:
-    from huey.contrib.djhuey import HUEY
-
-    HUEY.immediate = True
-    yield
-    HUEY.immediate = False
-
-
 def django_wsgi() -> Any:
     from django.core.handlers.wsgi import WSGIHandler
 
@@ -80,7 +71,10 @@ def platforms(transactional_db: None) -> Iterator[Platforms]:
     )
     kv_http = httpx.Client(transport=httpx.WSGITransport(app=kv), base_url="http://kiotviet.test")
     hv_http = httpx.Client(transport=httpx.WSGITransport(app=hv), base_url="http://haravan.test")
-    config = dataclasses.replace(settings.CONFIG, public_url=PUBLIC)
+    # Tests run Haravan's leaky bucket 50x faster (the client paces to match); pacing itself
+    # is tested at the real rate in tests/clients.
+    hv_http.put("/_emulator/config", json={"leak_rate": 200}).raise_for_status()
+    config = dataclasses.replace(settings.CONFIG, public_url=PUBLIC, haravan_leak_rate=200.0)
     set_wiring(
         Wiring(
             config,

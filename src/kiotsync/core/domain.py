@@ -90,7 +90,7 @@ class KvProduct:
     name: str
     full_name: str = ""
     barcode: str = ""
-    type: KvProductType = KvProductType.GOODS
+    type: KvProductType | int = KvProductType.GOODS  # wire int accepted; always KvProductType after init
     is_active: bool = True
     category_id: int | None = None
     category_name: str = ""

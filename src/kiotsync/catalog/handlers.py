@@ -1,0 +1,104 @@
+"""Webhook handlers for the catalogue (registered with :mod:`kiotsync.services.dispatch`).
+
+KiotViet ``product.update`` / ``product.delete`` / ``stock.update`` update the mirror (stock
+versioned by the webhook's receipt time) and, with Auto-sync on, wake the sync; Haravan
+``products/*`` keep the Haravan mirror current.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+
+from kiotsync.haravan import models as hvw
+from kiotsync.inbox.models import InboundEvent
+from kiotsync.kiotviet.webhooks import parse_webhook
+from kiotsync.services.dispatch import handles
+from kiotsync.tenants.models import SyncSettings, Tenant
+from kiotsync.wiring import get_wiring
+
+from . import ingest, translate
+
+log = logging.getLogger(__name__)
+
+# A redelivered stock.update may be older than what we already applied: re-read it instead.
+MAX_REREADS = 20
+
+
+def _auto(tenant: Tenant) -> SyncSettings | None:
+    settings = SyncSettings.objects.filter(tenant=tenant).first()
+    if settings is None or not settings.auto_sync_enabled or not settings.haravan_location_id:
+        return None
+    return settings
+
+
+def _wake_products(tenant: Tenant, ids: set[int]) -> None:
+    if ids and _auto(tenant):
+        from .tasks import sync_group_task
+
+        transaction.on_commit(lambda: sync_group_task(tenant.pk, sorted(ids)))
+
+
+def _wake_stock(tenant: Tenant, ids: set[int]) -> None:
+    settings = _auto(tenant)
+    if ids and settings and settings.sync_stock:
+        from .tasks import flush_stock_task
+
+        transaction.on_commit(lambda: flush_stock_task(tenant.pk))
+
+
+@handles(InboundEvent.Platform.KIOTVIET, "product.update", "product.delete", "stock.update")
+def kiotviet_catalogue(event: InboundEvent) -> None:
+    tenant = event.tenant
+    envelope = parse_webhook(event.payload)
+    version = ingest.version_of(event.received_at)
+    rows: set[int] = set()
+    stock: set[int] = set()
+    for note in envelope.notifications:
+        if note.type == "product.update":
+            products = note.products()
+            rows |= ingest.upsert_kv_rows(tenant, ingest.kv_rows_from_wire(products))
+            stock |= ingest.apply_stock(tenant, ingest.facts_from_products(products, version))
+        elif note.type == "product.delete":
+            rows |= ingest.mark_kv_deleted(tenant, note.ids())
+        elif note.type == "stock.update":
+            items = note.stock()
+            if envelope.attempt > 1:
+                stock |= _reread(tenant, {i.product_id for i in items if i.product_id})
+            else:
+                facts = [
+                    ingest.StockFact(i.product_id, i.branch_id, Decimal(str(i.on_hand)),
+                                     Decimal(str(i.reserved)), version)
+                    for i in items
+                    if i.product_id is not None and i.branch_id is not None
+                ]
+                stock |= ingest.apply_stock(tenant, facts)
+    _wake_products(tenant, rows)
+    _wake_stock(tenant, stock)
+
+
+def _reread(tenant: Tenant, product_ids: set[int]) -> set[int]:
+    client = get_wiring().kiotviet(tenant)
+    changed: set[int] = set()
+    for product_id in sorted(product_ids)[:MAX_REREADS]:
+        version = ingest.now_version()
+        product = client.get_product(product_id)
+        changed |= ingest.apply_stock(tenant, ingest.facts_from_products([product], version))
+    return changed
+
+
+@handles(InboundEvent.Platform.HARAVAN, "products/create", "products/update")
+def haravan_product(event: InboundEvent) -> None:
+    if not isinstance(event.payload, dict) or "id" not in event.payload:
+        return
+    product = hvw.Product.from_wire(event.payload)
+    ingest.upsert_hv_products(event.tenant, [translate.hv_product(product)])
+
+
+@handles(InboundEvent.Platform.HARAVAN, "products/deleted", "products/delete")
+def haravan_product_deleted(event: InboundEvent) -> None:
+    product_id = event.payload.get("id") if isinstance(event.payload, dict) else None
+    if product_id:
+        ingest.mark_hv_product_deleted(event.tenant, int(product_id))
