@@ -151,6 +151,7 @@ def sync_products(
     executor = ProductExecutor(tenant, get_wiring().haravan(tenant), group_rows, progress)
     outcome = executor.run(plan)
     record_statuses(tenant, plan.statuses, outcome)
+    _clear_settled_intents(tenant)
     fresh = set(
         VariantLinkRecord.objects.filter(tenant=tenant, stock_target__isnull=True).values_list("hv_variant_id", flat=True)
     ) if outcome.created else set()
@@ -159,6 +160,28 @@ def sync_products(
     _stream(tenant, StreamState.Stream.PRODUCTS_KV_TO_HV, outcome.failed == 0, _first_error(outcome))
     _stream(tenant, StreamState.Stream.STOCK, stock.failed == 0 and not stock.error, stock.error)
     return SyncResult(outcome, stock)
+
+
+def _clear_settled_intents(tenant: Tenant) -> None:
+    """An intent whose product got linked some other way (e.g. found by SKU in the Haravan
+    mirror after a lost answer) has served its purpose."""
+    from .models import WriteIntent
+
+    linked = {f"hv:create:{g}" for g in ProductLinkRecord.objects.filter(tenant=tenant).values_list("kv_group_id", flat=True)}
+    linked |= {f"hv:variant:{k}" for k in VariantLinkRecord.objects.filter(tenant=tenant).values_list("kv_id", flat=True)}
+    WriteIntent.objects.filter(tenant=tenant, key__in=linked).delete()
+
+
+def refresh_mirrors(tenant: Tenant) -> None:
+    """Fill both catalogue lists (no writes to either platform)."""
+    refresh.refresh_kiotviet(tenant, full=True)
+    refresh.refresh_haravan(tenant, full=True)
+
+
+def start_mirror_refresh(tenant: Tenant) -> None:
+    from .tasks import refresh_mirrors_task
+
+    transaction.on_commit(lambda: refresh_mirrors_task(tenant.pk))
 
 
 def _first_error(outcome: Outcome) -> str:

@@ -26,6 +26,16 @@ def run_job_task(job_id: int) -> None:
     run_job(job_id)
 
 
+@db_task(retries=3, retry_delay=30)
+def refresh_mirrors_task(tenant_id: int) -> None:
+    from .services import refresh_mirrors
+
+    tenant = _active(tenant_id)
+    if tenant is not None:
+        with tenant_context(tenant):
+            refresh_mirrors(tenant)
+
+
 @db_task(retries=3, retry_delay=15)
 def sync_group_task(tenant_id: int, kv_ids: list[int]) -> None:
     from .services import NotConfigured, sync_products

@@ -1,1 +1,125 @@
-"""Order sync records (built by the orders work)."""
+"""Order sync records: one link per order pair, its timeline, and per-tenant polling state.
+
+``OrderLink`` is the exactly-once anchor: unique per (tenant, Haravan order) and per (tenant,
+KiotViet order); a worker holds its lease while it pushes; ``intent`` records a creation whose
+outcome is not known yet (written *before* the call), so the next attempt looks for the record
+before creating again. ``memory`` holds what was mirrored each way (see
+:class:`kiotsync.core.orders.Memory`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kiotsync.tenants.models import Tenant
+
+
+class OrderFeed(models.Model):
+    """Per-tenant order polling cursors and cached KiotViet ids used on every order."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="order_feed")
+    hv_cursor = models.DateTimeField(null=True, blank=True)
+    kv_orders_cursor = models.DateTimeField(null=True, blank=True)
+    kv_invoices_cursor = models.DateTimeField(null=True, blank=True)
+    kv_sale_channel_id = models.BigIntegerField(null=True, blank=True)
+    kv_surcharge_id = models.BigIntegerField(null=True, blank=True)
+    kv_meta_checked_at = models.DateTimeField(null=True, blank=True)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    import_state = models.CharField(max_length=20, blank=True)
+    import_message = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class OrderLink(models.Model):
+    class Origin(models.TextChoices):
+        HARAVAN = "haravan", _("Đơn Haravan")
+        KIOTVIET = "kiotviet", _("Đơn KiotViet")
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Đang chờ")
+        SYNCED = "synced", _("Đã đồng bộ")
+        ERROR = "error", _("Đồng bộ lỗi")
+        SKIPPED = "skipped", _("Bỏ qua")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="order_links")
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    # Haravan side
+    hv_order_id = models.BigIntegerField(null=True, blank=True)
+    hv_name = models.CharField(max_length=64, blank=True)
+    hv_created_at = models.DateTimeField(null=True, blank=True)
+    hv_updated_at = models.DateTimeField(null=True, blank=True)
+    hv_snapshot = models.JSONField(default=dict, blank=True)
+    hv_stale = models.BooleanField(default=False)
+    # KiotViet side
+    kv_order_id = models.BigIntegerField(null=True, blank=True)
+    kv_order_code = models.CharField(max_length=64, blank=True)
+    kv_created_at = models.DateTimeField(null=True, blank=True)
+    kv_modified_at = models.DateTimeField(null=True, blank=True)
+    kv_snapshot = models.JSONField(default=dict, blank=True)
+    kv_stale = models.BooleanField(default=False)
+    # what the screen shows
+    customer_name = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    total = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    hv_status = models.CharField(max_length=100, blank=True)
+    kv_status = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    reason_code = models.CharField(max_length=50, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
+    # sync machinery
+    skip_code = models.CharField(max_length=50, blank=True)
+    skip_params = models.JSONField(default=dict, blank=True)
+    forced = models.BooleanField(default=False)
+    memory = models.JSONField(default=dict, blank=True)
+    intent = models.JSONField(default=dict, blank=True)
+    needs_sync = models.BooleanField(default=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=40, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "hv_order_id"], name="orderlink_hv_unique"),
+            models.UniqueConstraint(fields=["tenant", "kv_order_id"], name="orderlink_kv_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "state", "hv_created_at"]),
+            models.Index(fields=["tenant", "hv_name"]),
+            models.Index(fields=["tenant", "kv_order_code"]),
+            models.Index(fields=["state", "next_retry_at"]),
+            models.Index(fields=["needs_sync", "lease_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hv_name or '-'} ↔ {self.kv_order_code or '-'} ({self.state})"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: what came in, what KiotSync did, each error in words."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Nhận thay đổi")
+        ACTION = "action", _("Thao tác")
+        ADOPTED = "adopted", _("Tìm thấy bản đã tạo")
+        WAITING = "waiting", _("Chờ thử lại")
+        ERROR = "error", _("Lỗi")
+        SKIPPED = "skipped", _("Bỏ qua")
+        RESYNC = "resync", _("Đồng bộ lại")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="order_events")
+    link = models.ForeignKey(OrderLink, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    ok = models.BooleanField(default=True)
+    message = models.TextField()
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["link", "at"])]
+        ordering = ["at", "id"]

@@ -112,7 +112,13 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         price_books=choices.price_books,
     )
     if request.method == "POST" and form.is_valid():
+        first_time = current.configured_at is None
         sync_settings.save(tenant, form.cleaned_data, choices)
+        if first_time:
+            # Fill the product lists right away (reads only; nothing is pushed until asked).
+            from kiotsync.catalog.services import start_mirror_refresh
+
+            start_mirror_refresh(tenant)
         messages.success(request, _("Đã lưu cấu hình đồng bộ."))
         return redirect("connection")
     context = {

@@ -10,9 +10,23 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.formats import number_format
+from django.utils import numberformat
+from django.utils.formats import get_format
 
 register = template.Library()
+
+
+def _grouped(amount: Decimal, places: int) -> str:
+    """Thousands grouped by three with the active locale's separators (the locale files leave
+    ``NUMBER_GROUPING`` at 0, so Django's ``number_format`` would not group)."""
+    return numberformat.format(
+        amount,
+        str(get_format("DECIMAL_SEPARATOR")),
+        decimal_pos=places,
+        grouping=3,
+        thousand_sep=str(get_format("THOUSAND_SEPARATOR")),
+        force_grouping=True,
+    )
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -31,7 +45,7 @@ def money(value: object) -> str:
     if amount is None:
         return "—"
     places = 0 if amount == amount.to_integral_value() else 2
-    return f"{number_format(amount, places, use_l10n=True, force_grouping=True)} ₫"
+    return f"{_grouped(amount, places)} ₫"
 
 
 @register.filter
@@ -42,4 +56,4 @@ def qty(value: object) -> str:
         return "—"
     exponent = amount.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return number_format(amount, places, use_l10n=True, force_grouping=True)
+    return _grouped(amount, places)

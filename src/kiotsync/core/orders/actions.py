@@ -207,8 +207,23 @@ OrderAction = (
 )
 
 #: Actions that write to KiotViet / Haravan (the rest only touch KiotSync's memory).
-KIOTVIET_ACTIONS = (CreateKvOrder, CancelKvOrder, ConfirmKvOrder, CreateKvInvoice, SetKvDelivery, SetKvCodCollected)
-HARAVAN_ACTIONS = (CreateHvOrder, ConfirmHvOrder, CreateHvFulfillment, SetHvCarrier, CaptureHvPayment, CancelHvOrder, CloseHvOrder)
+KIOTVIET_ACTIONS = (
+    CreateKvOrder,
+    CancelKvOrder,
+    ConfirmKvOrder,
+    CreateKvInvoice,
+    SetKvDelivery,
+    SetKvCodCollected,
+)
+HARAVAN_ACTIONS = (
+    CreateHvOrder,
+    ConfirmHvOrder,
+    CreateHvFulfillment,
+    SetHvCarrier,
+    CaptureHvPayment,
+    CancelHvOrder,
+    CloseHvOrder,
+)
 
 
 def remember(
@@ -226,7 +241,9 @@ def remember(
         return replace(memory, lines={**memory.lines, **lines}, kv_paid_pushed=paid, hv_paid_pushed=paid)
     if isinstance(action, CreateHvOrder):
         paid = action.draft.paid
-        return replace(memory, lines={**memory.lines, **(line_map or {})}, kv_paid_pushed=paid, hv_paid_pushed=paid)
+        return replace(
+            memory, lines={**memory.lines, **(line_map or {})}, kv_paid_pushed=paid, hv_paid_pushed=paid
+        )
     if isinstance(action, CancelKvOrder):
         return replace(memory, kv_cancel_pushed=True)
     if isinstance(action, CancelHvOrder):
@@ -278,10 +295,16 @@ def describe(action: OrderAction, lang: str = "vi") -> str:
     if isinstance(action, ConfirmKvOrder):
         return "Xác nhận đơn KiotViet" if vi else "Confirm the KiotViet order"
     if isinstance(action, CreateKvInvoice):
-        return "Tạo hóa đơn KiotViet từ vận đơn Haravan" if vi else "Invoice the KiotViet order from the Haravan fulfilment"
+        return (
+            "Tạo hóa đơn KiotViet từ vận đơn Haravan"
+            if vi
+            else "Invoice the KiotViet order from the Haravan fulfilment"
+        )
     if isinstance(action, SetKvDelivery):
         return (
-            f"Cập nhật giao hàng KiotViet ({action.carrier})" if vi else f"Update KiotViet delivery ({action.carrier})"
+            f"Cập nhật giao hàng KiotViet ({action.carrier})"
+            if vi
+            else f"Update KiotViet delivery ({action.carrier})"
         )
     if isinstance(action, SetKvCodCollected):
         return "Ghi nhận đã thu COD trên KiotViet" if vi else "Record COD collected in KiotViet"
@@ -297,9 +320,17 @@ def describe(action: OrderAction, lang: str = "vi") -> str:
         )
     if isinstance(action, SetHvCarrier):
         bits = [b for b in (action.carrier, action.cod) if b]
-        return f"Cập nhật vận chuyển Haravan ({', '.join(bits)})" if vi else f"Update Haravan carrier ({', '.join(bits)})"
+        return (
+            f"Cập nhật vận chuyển Haravan ({', '.join(bits)})"
+            if vi
+            else f"Update Haravan carrier ({', '.join(bits)})"
+        )
     if isinstance(action, CaptureHvPayment):
-        return f"Ghi nhận thanh toán Haravan {action.amount:,.0f}đ" if vi else f"Capture {action.amount:,.0f} VND on Haravan"
+        return (
+            f"Ghi nhận thanh toán Haravan {action.amount:,.0f}đ"
+            if vi
+            else f"Capture {action.amount:,.0f} VND on Haravan"
+        )
     if isinstance(action, CancelHvOrder):
         return "Hủy đơn Haravan (nhập lại kho)" if vi else "Cancel the Haravan order (restock)"
     if isinstance(action, CloseHvOrder):

@@ -169,7 +169,7 @@ def kv_order_state(status: int | None, label: str | None = None) -> KvOrderState
     """The meaning of a KiotViet order status; the label wins over the number (digest §3.7.2)."""
     if label and label.strip().lower() in _KV_ORDER_BY_LABEL:
         return _KV_ORDER_BY_LABEL[label.strip().lower()]
-    if status in KV_ORDER_STATUS:
+    if status is not None and status in KV_ORDER_STATUS:
         return KV_ORDER_STATUS[status][1]
     return KvOrderState.UNKNOWN
 
@@ -178,7 +178,7 @@ def carrier_for_delivery(delivery_status: int | None, invoice_status: int | None
     """Haravan carrier code for a KiotViet invoice; ``None`` when there is nothing to say."""
     if invoice_status == KV_INVOICE_CANCELLED:
         return "cancel"
-    if delivery_status in KV_DELIVERY_TO_CARRIER:
+    if delivery_status is not None and delivery_status in KV_DELIVERY_TO_CARRIER:
         return KV_DELIVERY_TO_CARRIER[delivery_status]
     if invoice_status == KV_INVOICE_UNDELIVERABLE:
         return "return"
@@ -187,7 +187,9 @@ def carrier_for_delivery(delivery_status: int | None, invoice_status: int | None
     return None
 
 
-def cod_for_invoice(using_cod: bool, delivery_status: int | None, fully_paid: bool, invoice_status: int | None) -> str:
+def cod_for_invoice(
+    using_cod: bool, delivery_status: int | None, fully_paid: bool, invoice_status: int | None
+) -> str:
     """Haravan COD code for a KiotViet invoice: collected money wins, then delivery progress."""
     if not using_cod:
         return "none"
@@ -195,7 +197,10 @@ def cod_for_invoice(using_cod: bool, delivery_status: int | None, fully_paid: bo
         return "codreceipt"
     if delivery_status == 3 or invoice_status == KV_INVOICE_COMPLETED:
         return "codpaid"
-    if delivery_status in DELIVERY_RETURNED or invoice_status in (KV_INVOICE_CANCELLED, KV_INVOICE_UNDELIVERABLE):
+    if delivery_status in DELIVERY_RETURNED or invoice_status in (
+        KV_INVOICE_CANCELLED,
+        KV_INVOICE_UNDELIVERABLE,
+    ):
         return "codnotreceipt"
     return "codpending"
 
@@ -254,7 +259,10 @@ def _kv_rows() -> list[StatusRow]:
     invoice_effects = {
         1: ("Haravan: vận đơn “Đã giao hàng”.", "Haravan: fulfilment delivered."),
         2: ("Haravan: vận đơn “Hủy giao hàng”.", "Haravan: fulfilment delivery cancelled."),
-        3: ("Haravan: tạo vận đơn theo trạng thái giao hàng.", "Haravan: fulfilment created, following delivery."),
+        3: (
+            "Haravan: tạo vận đơn theo trạng thái giao hàng.",
+            "Haravan: fulfilment created, following delivery.",
+        ),
         5: ("Haravan: vận đơn “Chuyển hoàn”.", "Haravan: fulfilment returned."),
     }
     rows += [
@@ -288,22 +296,46 @@ def _kv_rows() -> list[StatusRow]:
 
 def _hv_rows() -> list[StatusRow]:
     fin_effects = {
-        "paid": ("KiotViet: tiền khách đã trả ghi vào đơn (hoặc hóa đơn).", "KiotViet: the amount paid is recorded on the order (or invoice)."),
-        "partially_paid": ("KiotViet: số tiền đã trả ghi vào đơn (hoặc hóa đơn).", "KiotViet: the amount paid is recorded on the order (or invoice)."),
+        "paid": (
+            "KiotViet: tiền khách đã trả ghi vào đơn (hoặc hóa đơn).",
+            "KiotViet: the amount paid is recorded on the order (or invoice).",
+        ),
+        "partially_paid": (
+            "KiotViet: số tiền đã trả ghi vào đơn (hoặc hóa đơn).",
+            "KiotViet: the amount paid is recorded on the order (or invoice).",
+        ),
     }
     rows = [
-        _row("haravan", _F_FIN, code, label, *fin_effects.get(code, ("Chỉ hiển thị, không đổi KiotViet.", "Shown only; KiotViet unchanged.")))
+        _row(
+            "haravan",
+            _F_FIN,
+            code,
+            label,
+            *fin_effects.get(code, ("Chỉ hiển thị, không đổi KiotViet.", "Shown only; KiotViet unchanged.")),
+        )
         for code, label in HV_FINANCIAL.items()
     ]
     ful_effects = {
         "notfulfilled": ("Không đổi gì.", "Nothing changes."),
         "partial": ("KiotViet: hóa đơn cho phần đã giao.", "KiotViet: an invoice for the part fulfilled."),
-        "fulfilled": ("KiotViet: hóa đơn từ đơn đặt hàng (đơn “Hoàn thành”).", "KiotViet: invoiced from the order (order completed)."),
+        "fulfilled": (
+            "KiotViet: hóa đơn từ đơn đặt hàng (đơn “Hoàn thành”).",
+            "KiotViet: invoiced from the order (order completed).",
+        ),
         "restocked": ("Đi kèm hủy đơn: xem “Đã hủy”.", "Comes with a cancellation: see “Cancelled”."),
     }
-    rows += [_row("haravan", _F_FUL, code, label, *ful_effects[code]) for code, label in HV_FULFILLMENT.items()]
     rows += [
-        _row("haravan", _F_CONF, "unconfirmed", HV_CONFIRMED["unconfirmed"], "Không đổi gì.", "Nothing changes."),
+        _row("haravan", _F_FUL, code, label, *ful_effects[code]) for code, label in HV_FULFILLMENT.items()
+    ]
+    rows += [
+        _row(
+            "haravan",
+            _F_CONF,
+            "unconfirmed",
+            HV_CONFIRMED["unconfirmed"],
+            "Không đổi gì.",
+            "Nothing changes.",
+        ),
         _row(
             "haravan",
             _F_CONF,
@@ -312,7 +344,14 @@ def _hv_rows() -> list[StatusRow]:
             "KiotViet: đơn chuyển “Đã xác nhận” (5).",
             "KiotViet: order becomes “Confirmed” (5).",
         ),
-        _row("haravan", _F_CANC, "uncancelled", HV_CANCELLED["uncancelled"], "Không đổi gì.", "Nothing changes."),
+        _row(
+            "haravan",
+            _F_CANC,
+            "uncancelled",
+            HV_CANCELLED["uncancelled"],
+            "Không đổi gì.",
+            "Nothing changes.",
+        ),
         _row(
             "haravan",
             _F_CANC,
@@ -345,7 +384,10 @@ def _hv_rows() -> list[StatusRow]:
         )
     for code, label in HV_COD.items():
         if code in COD_COLLECTED:
-            effect = ("KiotViet: hóa đơn ghi nhận đã thu COD.", "KiotViet: the invoice records COD as collected.")
+            effect = (
+                "KiotViet: hóa đơn ghi nhận đã thu COD.",
+                "KiotViet: the invoice records COD as collected.",
+            )
         else:
             effect = ("Chỉ hiển thị.", "Shown only.")
         rows.append(_row("haravan", _F_COD, code, label, *effect))

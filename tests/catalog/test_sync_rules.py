@@ -1,0 +1,188 @@
+"""Field rules, deletion, opt-out, Auto-sync by webhook, Transfer all, and crash safety."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from kiotsync.catalog import services
+from kiotsync.catalog.models import HvVariantRow, KvRow, ProductLinkRecord, RowState, SyncEvent, VariantLinkRecord, WriteIntent
+from kiotsync.tenants.models import SyncSettings
+from kiotsync.wiring import get_wiring
+from tests.web.conftest import Platforms, connected, installed, platforms  # noqa: F401
+
+from .test_sync import available, hv_skus, kv_available, run_sync, shop, tenant  # noqa: F401
+
+
+def _simple_rows() -> list[KvRow]:
+    """Single-variant goods: no attributes, no unit family, not deleted."""
+    rows = KvRow.objects.filter(tenant=tenant(), type=2, is_active=True, deleted=False,
+                                master_product_id__isnull=True, master_unit_id__isnull=True).order_by("kv_id")
+    unit_bases = set(KvRow.objects.filter(tenant=tenant(), master_unit_id__isnull=False).values_list("master_unit_id", flat=True))
+    return [r for r in rows if not r.data.get("attributes") and r.kv_id not in unit_bases]
+
+
+def _simple_row() -> KvRow:
+    rows = _simple_rows()
+    assert rows
+    return rows[0]
+
+
+def _hv_product_of(row: KvRow):  # type: ignore[no-untyped-def]
+    link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id)
+    return get_wiring().haravan(tenant()).get_product(link.hv_product_id)
+
+
+def _admin_edit(p: Platforms, row: KvRow, **fields: object) -> None:
+    p.kv_control("PUT", f"/products/{row.kv_id}", json=fields)
+
+
+def test_ticked_fields_follow_unticked_fields_stay(shop: Platforms) -> None:
+    run_sync()
+    row = _simple_row()
+    before = _hv_product_of(row)
+    settings = SyncSettings.objects.get()
+    settings.sync_description = False
+    settings.save()
+    _admin_edit(shop, row, name="Tên mới từ KiotViet", description="<p>Mô tả mới</p>", basePrice=123000)
+    run_sync()
+    after = _hv_product_of(row)
+    assert after.title == "Tên mới từ KiotViet"
+    assert after.body_html == before.body_html  # unticked: set at creation, never again
+    assert int(after.variants[0].price) == 123000
+    events = SyncEvent.objects.filter(tenant=tenant(), kv_id__in=[row.kv_id, row.master_product_id or row.kv_id])
+    assert events.filter(action__in=["update", "update_variant"], ok=True).exists()
+
+
+def test_deleted_or_deactivated_products_are_hidden_not_deleted(shop: Platforms) -> None:
+    run_sync()
+    row = _simple_row()
+    product_id = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id).hv_product_id
+    shop.kv_control("DELETE", f"/products/{row.kv_id}")
+    run_sync()
+    product = get_wiring().haravan(tenant()).get_product(product_id)  # still exists
+    assert product.published is False
+    other = _simple_rows()[-1]
+    other_product = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=other.kv_id).hv_product_id
+    _admin_edit(shop, other, isActive=False)
+    run_sync()
+    assert get_wiring().haravan(tenant()).get_product(other_product).published is False
+
+
+def test_opted_out_product_is_left_alone(shop: Platforms) -> None:
+    on_haravan = hv_skus()
+    row = next(r for r in _simple_rows() if r.code not in on_haravan)
+    services.set_opt_out(tenant(), row.kv_id, True)  # the list is filled once settings are saved
+    run_sync()
+    row.refresh_from_db()
+    assert row.state == RowState.OPTED_OUT
+    assert not VariantLinkRecord.objects.filter(tenant=tenant(), kv_id=row.kv_id).exists()
+    assert row.code not in hv_skus()
+    services.set_opt_out(tenant(), row.kv_id, False)
+    row.refresh_from_db()
+    assert row.state == RowState.LINKED
+    assert row.code in hv_skus()
+
+
+def test_auto_sync_follows_stock_and_new_products_by_webhook(shop: Platforms) -> None:
+    services.set_auto_sync(tenant(), True)  # runs a first full sync
+    row = _simple_row()
+    link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id)
+    branch = SyncSettings.objects.get().order_branch_id
+    shop.kv_control("POST", "/stock", json={"code": row.code, "branch_id": branch, "on_hand": 7})
+    shop.kv.webhooks.drain(10)
+    assert available([link.hv_variant_id])[link.hv_variant_id] == int(kv_available(row.code))
+    # A product created in the KiotViet admin appears on Haravan without clicking anything.
+    created = shop.kv_control(
+        "POST", "/products",
+        json={"code": "SP-MOI-01", "name": "Sản phẩm mới tinh", "basePrice": 55000,
+              "inventories": [{"branchId": branch, "onHand": 9}]},
+    )
+    assert created
+    shop.kv.webhooks.drain(10)
+    assert "SP-MOI-01" in hv_skus()
+    new_row = KvRow.objects.get(tenant=tenant(), code="SP-MOI-01")
+    new_link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=new_row.kv_id)
+    assert available([new_link.hv_variant_id])[new_link.hv_variant_id] == 9
+
+
+def test_lost_create_answer_is_adopted_not_duplicated(shop: Platforms) -> None:
+    """The create reached Haravan but its answer was lost (504 after commit): the next run looks
+    the product up by SKU and links it instead of creating it again."""
+    shop.hv_control("POST", "/faults", json={"method": "POST", "path": "/com/products.json", "status": 504,
+                                             "after_commit": True, "count": 1})
+    job = services.start_sync_now(tenant())
+    job.refresh_from_db()
+    assert job.failed >= 1
+    assert WriteIntent.objects.filter(tenant=tenant()).count() == 1
+    run_sync()
+    assert not WriteIntent.objects.exists()
+    skus = hv_skus()
+    assert all(n == 1 for n in skus.values())
+    # Linked either by the SKU lookup of the intent, or because the Haravan mirror saw it.
+    assert SyncEvent.objects.filter(tenant=tenant(), action__in=["adopt", "link"]).exists()
+    assert not KvRow.objects.filter(tenant=tenant(), state=RowState.ERROR).exists()
+
+
+def test_worker_killed_mid_sync_resumes_without_duplicates(shop: Platforms, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Simulate the worker dying after a few creates: the job stays 'running'; running it again
+    (as the resume task does) finishes with no duplicate product on either side."""
+    from kiotsync.catalog import executor
+
+    real_create = executor.ProductExecutor._create
+    calls = {"n": 0}
+
+    class WorkerKilled(BaseException):
+        pass
+
+    def dying_create(self, action):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise WorkerKilled()
+        return real_create(self, action)
+
+    monkeypatch.setattr(executor.ProductExecutor, "_create", dying_create)
+    try:
+        services.start_sync_now(tenant())
+    except WorkerKilled:
+        pass
+    monkeypatch.setattr(executor.ProductExecutor, "_create", real_create)
+    job = services.latest_job(tenant(), "sync_kv_hv")
+    assert job is not None and job.state == "running"
+    partial = len(ProductLinkRecord.objects.filter(tenant=tenant()))
+    assert partial >= 5
+    # The resume task re-runs jobs whose heartbeat stopped.
+    job.heartbeat_at = job.heartbeat_at - services.STALE_JOB * 2
+    job.save()
+    assert job.pk in services.stale_jobs()
+    services.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+    skus = hv_skus()
+    assert all(n == 1 for n in skus.values()), [s for s, n in skus.items() if n > 1]
+    assert not KvRow.objects.filter(tenant=tenant(), state=RowState.ERROR).exists()
+
+
+def test_transfer_all_creates_kiotviet_products_and_writes_back_codes(shop: Platforms) -> None:
+    run_sync()
+    job = services.start_transfer_all(tenant())
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+    assert job.done == job.total and job.total > 0
+    rows = HvVariantRow.objects.filter(tenant=tenant(), deleted=False)
+    states = Counter(rows.values_list("state", flat=True))
+    assert states[RowState.ERROR] == 0, list(rows.filter(state=RowState.ERROR).values_list("sku", "last_error"))
+    kv = get_wiring().kiotviet(tenant())
+    for variant in rows.filter(sku__startswith="HRV-"):
+        assert variant.state == RowState.LINKED
+        assert kv.get_product_by_code(variant.sku).id == variant.kv_id
+    # Variants without SKU got the code KiotViet assigned, written back to Haravan.
+    hv = get_wiring().haravan(tenant())
+    for variant in rows.filter(state=RowState.LINKED):
+        assert variant.sku, variant.product_title
+        assert hv.get_variant(variant.hv_variant_id).sku == variant.sku
+    # Running it again changes nothing.
+    mark = shop.kv_control("GET", "/requests", params={"limit": 1})["last_seq"]
+    job2 = services.start_transfer_all(tenant())
+    job2.refresh_from_db()
+    writes = [r for r in shop.kv_control("GET", "/requests", params={"since": mark})["requests"] if r["method"] != "GET"]
+    assert writes == []
