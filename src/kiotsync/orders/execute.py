@@ -1,0 +1,139 @@
+"""Carry out one planned order action on KiotViet or Haravan.
+
+Each call is the documented endpoint with the body from :mod:`.bodies`; the result tells the
+sync what was created (id, line map) and which side changed (read again before the next plan).
+Customers are found by phone (normalised, exact) before a creation; when none matches, the
+order carries the customer inline and the platform creates it with the order (one write, so a
+retried order never leaves a stray customer behind).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiotsync.core import orders as core
+from kiotsync.haravan.client import HaravanClient
+from kiotsync.kiotviet.client import KiotVietClient
+
+from . import bodies
+
+#: ``codPaymentMethod`` recorded on a KiotViet invoice when Haravan says COD was collected (guess).
+COD_COLLECTED_METHOD = "Transfer"
+
+
+@dataclass
+class Outcome:
+    new_id: int | None = None
+    code: str = ""
+    line_map: dict[int, int] = field(default_factory=dict)
+    hv_order: Mapping[str, Any] | None = None
+    kv_order: Mapping[str, Any] | None = None
+    touched_kv: bool = False
+    touched_hv: bool = False
+
+
+class Executor:
+    def __init__(
+        self,
+        kv: Callable[[], KiotVietClient],
+        hv: Callable[[], HaravanClient],
+        *,
+        hv_order_id: int | None,
+        kv_order_id: int | None,
+        branch_id: int | None,
+    ) -> None:
+        self._kv = kv
+        self._hv = hv
+        self.hv_order_id = hv_order_id
+        self.kv_order_id = kv_order_id
+        self.branch_id = branch_id
+
+    def _hv_id(self) -> int:
+        assert self.hv_order_id is not None, "no Haravan order to act on"
+        return self.hv_order_id
+
+    def run(self, action: core.OrderAction) -> Outcome:
+        if isinstance(action, core.CreateKvOrder):
+            return self._create_kv_order(action.draft)
+        if isinstance(action, core.CancelKvOrder):
+            kv = self._kv()
+            for invoice_id in action.invoice_ids:
+                kv.cancel_invoice(invoice_id)
+            kv.cancel_order(action.kv_order_id, void_payment=True)
+            return Outcome(touched_kv=True)
+        if isinstance(action, core.ConfirmKvOrder):
+            order = self._kv().update_order(action.kv_order_id, {"status": 5})
+            return Outcome(kv_order=order.raw, touched_kv=True)
+        if isinstance(action, core.CreateKvInvoice):
+            invoice = self._kv().create_invoice(bodies.kv_invoice_body(action.draft, self.branch_id))
+            return Outcome(new_id=invoice.id, code=invoice.code or "", touched_kv=True)
+        if isinstance(action, core.SetKvDelivery):
+            self._kv().update_invoice(action.invoice_id, {"deliveryDetail": {"status": action.delivery_status}})
+            return Outcome(touched_kv=True)
+        if isinstance(action, core.SetKvCodCollected):
+            self._kv().update_invoice(action.invoice_id, {"codPaymentMethod": COD_COLLECTED_METHOD})
+            return Outcome(touched_kv=True)
+        if isinstance(action, core.CreateHvOrder):
+            return self._create_hv_order(action.draft)
+        if isinstance(action, core.ConfirmHvOrder):
+            return Outcome(hv_order=self._hv().confirm_order(self._hv_id()).raw, touched_hv=True)
+        if isinstance(action, core.CloseHvOrder):
+            return Outcome(hv_order=self._hv().close_order(self._hv_id()).raw, touched_hv=True)
+        if isinstance(action, core.CancelHvOrder):
+            order = self._hv().cancel_order(self._hv_id(), reason=action.reason, restock=action.restock)
+            return Outcome(hv_order=order.raw, touched_hv=True)
+        if isinstance(action, core.CreateHvFulfillment):
+            f = self._hv().create_fulfillment(self._hv_id(), bodies.hv_fulfillment_body(action))
+            return Outcome(new_id=f.id, touched_hv=True)
+        if isinstance(action, core.SetHvCarrier):
+            self._hv().set_carrier_status(
+                self._hv_id(),
+                action.fulfillment_id,
+                carrier_status_code=action.carrier,
+                carrier_cod_status_code=action.cod,
+            )
+            return Outcome(touched_hv=True)
+        if isinstance(action, core.CaptureHvPayment):
+            self._hv().create_transaction(self._hv_id(), action.amount, "capture")
+            return Outcome(touched_hv=True)
+        if isinstance(action, core.AdoptPair):
+            return Outcome()
+        raise TypeError(f"unknown order action {action!r}")
+
+    # -- creations ---------------------------------------------------------------------------
+    def _create_kv_order(self, draft: core.KvOrderDraft) -> Outcome:
+        kv = self._kv()
+        customer_id = None
+        if draft.customer.phone:
+            found = kv.find_customers_by_phone(draft.customer.phone)
+            same_branch = [c for c in found if c.branch_id in (None, draft.branch_id)]
+            pick = (same_branch or found)[:1]
+            customer_id = pick[0].id if pick else None
+        order = kv.create_order(bodies.kv_order_body(draft, customer_id))
+        return Outcome(new_id=order.id, code=order.code or "", kv_order=order.raw, touched_kv=False)
+
+    def _create_hv_order(self, draft: core.HvOrderDraft) -> Outcome:
+        hv = self._hv()
+        customer_id = None
+        if draft.customer is not None and draft.customer.phone:
+            found = hv.find_customers_by_phone(draft.customer.phone)
+            customer_id = found[0].id if found else None
+        order = hv.create_order(bodies.hv_order_body(draft, customer_id))
+        return Outcome(new_id=order.id, code=order.name or "", line_map=line_map(order.raw, draft), hv_order=order.raw)
+
+
+def line_map(order: Mapping[str, Any], draft: core.HvOrderDraft) -> dict[int, int]:
+    """Haravan line id → KiotViet product id, matching created lines to the draft by variant."""
+    wanted = [(ln.variant_id, ln.kv_product_id) for ln in draft.lines]
+    out: dict[int, int] = {}
+    for item in order.get("line_items") or []:
+        if not isinstance(item, Mapping):
+            continue
+        for i, (variant_id, product_id) in enumerate(wanted):
+            if item.get("variant_id") == variant_id:
+                out[int(item["id"])] = product_id
+                wanted.pop(i)
+                break
+    return out

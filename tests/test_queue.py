@@ -1,0 +1,88 @@
+"""The real queue (SqliteHuey embedded, RedisHuey scaled out): a click writes a durable job row,
+a worker process picks the task up from the queue storage and finishes it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from kiotsync.catalog import services
+from kiotsync.catalog.models import SyncJob
+from kiotsync.tenants.models import Tenant
+from tests.catalog.test_sync import hv_skus, shop  # noqa: F401
+from tests.web.conftest import Platforms, connected, installed, platforms  # noqa: F401
+
+
+@pytest.fixture
+def real_queue() -> Iterator[object]:
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = False
+    HUEY.flush()
+    stop = threading.Event()
+
+    def worker() -> None:
+        from django.db import close_old_connections
+
+        while not stop.is_set():
+            task = HUEY.dequeue()
+            if task is None:
+                time.sleep(0.05)
+                continue
+            try:
+                HUEY.execute(task)
+            finally:
+                close_old_connections()
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    yield HUEY
+    stop.set()
+    thread.join(10)
+    HUEY.flush()
+
+
+def test_queue_backend_matches_configuration() -> None:
+    from huey import RedisHuey, SqliteHuey
+    from huey.contrib.djhuey import HUEY
+
+    expected = RedisHuey if settings.CONFIG.is_redis_queue else SqliteHuey
+    assert isinstance(HUEY, expected)
+
+
+def test_sync_now_runs_through_the_real_queue(shop: Platforms, client: Client, real_queue: object) -> None:  # noqa: F811
+    resp = client.post("/products/kiotviet/sync")
+    assert resp.status_code in (200, 302)
+    job = SyncJob.objects.get(tenant=Tenant.objects.get())
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.state in (SyncJob.State.DONE, SyncJob.State.FAILED):
+            break
+        time.sleep(0.1)
+    assert job.state == SyncJob.State.DONE, job.message
+    assert len(hv_skus()) > 40
+
+
+def test_a_job_survives_until_a_worker_comes(shop: Platforms) -> None:  # noqa: F811
+    """Enqueued while no worker runs: the job row and the queued task wait durably."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = False
+    HUEY.flush()
+    try:
+        job = services.start_sync_now(Tenant.objects.get())
+        assert job.state == SyncJob.State.QUEUED
+        assert HUEY.pending_count() == 1
+        task = HUEY.dequeue()
+        assert task is not None
+        HUEY.execute(task)
+        job.refresh_from_db()
+        assert job.state == SyncJob.State.DONE, job.message
+    finally:
+        HUEY.flush()
