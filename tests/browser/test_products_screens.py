@@ -94,11 +94,11 @@ def test_kiotviet_and_haravan_product_screens(page: Any, live: Live) -> None:
     live.shot(page, "products-05-kiotviet-detail")
 
     # Opt the group out from its detail page, then back in.
-    page.click(f"[data-testid=opt-out-{member.kv_id}] button")
-    page.wait_for_selector(f"[data-testid=opt-out-{member.kv_id}] button:has-text('Bật đồng bộ')")
+    page.click(f"[data-testid=opt-out-{member.master_product_id}] button")
+    page.wait_for_selector(f"[data-testid=opt-out-{member.master_product_id}] button:has-text('Bật đồng bộ')")
     assert KvRow.objects.get(kv_id=member.kv_id).opted_out
-    page.click(f"[data-testid=opt-out-{member.kv_id}] button")
-    page.wait_for_selector(f"[data-testid=opt-out-{member.kv_id}] button:has-text('Tắt đồng bộ')")
+    page.click(f"[data-testid=opt-out-{member.master_product_id}] button")
+    page.wait_for_selector(f"[data-testid=opt-out-{member.master_product_id}] button:has-text('Tắt đồng bộ')")
     assert not KvRow.objects.get(kv_id=member.kv_id).opted_out
 
     # -- Sản phẩm Haravan -------------------------------------------------------------------

@@ -84,7 +84,12 @@ def kv_invoice_body(draft: core.KvInvoiceDraft, branch_id: int | None) -> dict[s
         body["branchId"] = branch_id
     if draft.lines:
         body["invoiceDetails"] = [
-            {"productId": ln.product_id, "productCode": ln.code, "quantity": num(ln.quantity), "price": num(ln.price)}
+            {
+                "productId": ln.product_id,
+                "productCode": ln.code,
+                "quantity": num(ln.quantity),
+                "price": num(ln.price),
+            }
             for ln in draft.lines
         ]
     delivery: dict[str, Any] = {"type": 1, "status": draft.delivery_status or 1}
@@ -132,7 +137,8 @@ def hv_address(address: core.Address) -> dict[str, Any]:
 def hv_order_body(draft: core.HvOrderDraft, customer_id: int | None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "line_items": [
-            {"variant_id": ln.variant_id, "quantity": ln.quantity, "price": num(ln.price)} for ln in draft.lines
+            {"variant_id": ln.variant_id, "quantity": ln.quantity, "price": num(ln.price)}
+            for ln in draft.lines
         ],
         "source": core.HV_SOURCE,
         "source_name": core.HV_SOURCE,
@@ -157,7 +163,9 @@ def hv_order_body(draft: core.HvOrderDraft, customer_id: int | None) -> dict[str
         body["shipping_address"] = hv_address(draft.shipping)
         body["billing_address"] = hv_address(draft.shipping)
     if draft.shipping_fee > 0:
-        body["shipping_lines"] = [{"code": "kiotviet", "title": "Phí vận chuyển", "price": num(draft.shipping_fee)}]
+        body["shipping_lines"] = [
+            {"code": "kiotviet", "title": "Phí vận chuyển", "price": num(draft.shipping_fee)}
+        ]
     if draft.discount > 0:
         body["total_discounts"] = num(draft.discount)
     if draft.paid > 0:

@@ -170,7 +170,11 @@ def kv_order(
     w = Wire(order.raw)
     dv = order.delivery
     surcharges = sum(
-        (Wire(s).money("price", "surValue") or ZERO for s in w.seq("invoiceOrderSurcharges") if isinstance(s, Mapping)),
+        (
+            Wire(s).money("price", "surValue") or ZERO
+            for s in w.seq("invoiceOrderSurcharges")
+            if isinstance(s, Mapping)
+        ),
         ZERO,
     )
     paid = sum((_d(p.amount) for p in order.payments if p.status in (None, 0)), ZERO)

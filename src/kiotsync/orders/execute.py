@@ -70,7 +70,9 @@ class Executor:
             invoice = self._kv().create_invoice(bodies.kv_invoice_body(action.draft, self.branch_id))
             return Outcome(new_id=invoice.id, code=invoice.code or "", touched_kv=True)
         if isinstance(action, core.SetKvDelivery):
-            self._kv().update_invoice(action.invoice_id, {"deliveryDetail": {"status": action.delivery_status}})
+            self._kv().update_invoice(
+                action.invoice_id, {"deliveryDetail": {"status": action.delivery_status}}
+            )
             return Outcome(touched_kv=True)
         if isinstance(action, core.SetKvCodCollected):
             self._kv().update_invoice(action.invoice_id, {"codPaymentMethod": COD_COLLECTED_METHOD})
@@ -82,8 +84,8 @@ class Executor:
         if isinstance(action, core.CloseHvOrder):
             return Outcome(hv_order=self._hv().close_order(self._hv_id()).raw, touched_hv=True)
         if isinstance(action, core.CancelHvOrder):
-            order = self._hv().cancel_order(self._hv_id(), reason=action.reason, restock=action.restock)
-            return Outcome(hv_order=order.raw, touched_hv=True)
+            cancelled = self._hv().cancel_order(self._hv_id(), reason=action.reason, restock=action.restock)
+            return Outcome(hv_order=cancelled.raw, touched_hv=True)
         if isinstance(action, core.CreateHvFulfillment):
             f = self._hv().create_fulfillment(self._hv_id(), bodies.hv_fulfillment_body(action))
             return Outcome(new_id=f.id, touched_hv=True)
@@ -121,7 +123,9 @@ class Executor:
             found = hv.find_customers_by_phone(draft.customer.phone)
             customer_id = found[0].id if found else None
         order = hv.create_order(bodies.hv_order_body(draft, customer_id))
-        return Outcome(new_id=order.id, code=order.name or "", line_map=line_map(order.raw, draft), hv_order=order.raw)
+        return Outcome(
+            new_id=order.id, code=order.name or "", line_map=line_map(order.raw, draft), hv_order=order.raw
+        )
 
 
 def line_map(order: Mapping[str, Any], draft: core.HvOrderDraft) -> dict[int, int]:

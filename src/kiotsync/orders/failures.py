@@ -51,10 +51,19 @@ def classify(exc: Exception) -> Failure:
         return Failure(True, retry_after=exc.retry_after, platform=platform, detail=detail)
     if isinstance(exc, TransientError):
         return Failure(
-            True, maybe_committed=exc.maybe_committed, retry_after=exc.retry_after, platform=platform, detail=detail
+            True,
+            maybe_committed=exc.maybe_committed,
+            retry_after=exc.retry_after,
+            platform=platform,
+            detail=detail,
         )
     if isinstance(exc, AuthError):
-        return Failure(False, reason=OrderReason.of(OrderReasonCode.ACCESS_LOST, platform=name), platform=platform, detail=detail)
+        return Failure(
+            False,
+            reason=OrderReason.of(OrderReasonCode.ACCESS_LOST, platform=name),
+            platform=platform,
+            detail=detail,
+        )
     if isinstance(exc, SettingDisabledError):
         reason = OrderReason.of(OrderReasonCode.SETTING_DISABLED, setting=exc.setting)
         return Failure(False, reason=reason, platform=platform, detail=detail)
@@ -73,10 +82,16 @@ def classify(exc: Exception) -> Failure:
             reason = OrderReason.of(OrderReasonCode.PRODUCT_MISSING, ref=found.group(1).strip())
             return Failure(False, reason=reason, platform=platform, detail=detail)
         return Failure(
-            False, reason=OrderReason.of(OrderReasonCode.KIOTVIET_REJECTED, message=message), platform=platform, detail=detail
+            False,
+            reason=OrderReason.of(OrderReasonCode.KIOTVIET_REJECTED, message=message),
+            platform=platform,
+            detail=detail,
         )
     if isinstance(exc, NotFoundError | ValidationError) or exc.status is not None:
         return Failure(
-            False, reason=OrderReason.of(OrderReasonCode.HARAVAN_REJECTED, message=message), platform=platform, detail=detail
+            False,
+            reason=OrderReason.of(OrderReasonCode.HARAVAN_REJECTED, message=message),
+            platform=platform,
+            detail=detail,
         )
     return Failure(True, maybe_committed=True, platform=platform, detail=detail)

@@ -67,7 +67,11 @@ def _retrying(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _event(link: OrderLink, message: str, detail: Mapping[str, Any] | None = None) -> None:
     OrderEvent.objects.create(
-        tenant_id=link.tenant_id, link=link, kind=OrderEvent.Kind.RECEIVED, message=message, detail=dict(detail or {})
+        tenant_id=link.tenant_id,
+        link=link,
+        kind=OrderEvent.Kind.RECEIVED,
+        message=message,
+        detail=dict(detail or {}),
     )
 
 
@@ -89,7 +93,9 @@ def _ingest_haravan(tenant: Tenant, payload: Mapping[str, Any], *, via: str, for
         code = hv.kv_code_marker
         if link is None and code:
             # A Haravan order KiotSync created from KiotViet (its answer may not be stored yet).
-            link = links.filter(origin=OrderLink.Origin.KIOTVIET, kv_order_code=code, hv_order_id__isnull=True).first()
+            link = links.filter(
+                origin=OrderLink.Origin.KIOTVIET, kv_order_code=code, hv_order_id__isnull=True
+            ).first()
             if link is None:
                 log.info("haravan order %s carries KiotViet code %s but no link: ignored", hv.id, code)
                 return None
@@ -119,7 +125,9 @@ def _ingest_haravan(tenant: Tenant, payload: Mapping[str, Any], *, via: str, for
 
 
 def _received_text(platform: str, via: str, name: str) -> str:
-    how = {"webhook": "webhook", "poll": "kiểm tra định kỳ", "import": "nhập đơn cũ", "api": "đọc lại"}.get(via, via)
+    how = {"webhook": "webhook", "poll": "kiểm tra định kỳ", "import": "nhập đơn cũ", "api": "đọc lại"}.get(
+        via, via
+    )
     return f"Nhận thay đổi từ {platform} ({how}): {name}"
 
 
@@ -149,7 +157,9 @@ def _ingest_kiotviet_order(
                 return None  # KiotViet-born orders stay in KiotViet when KiotViet processes orders
             kv = convert.kv_order(wire)
             settings = SyncSettings.objects.filter(tenant=tenant).first()
-            reason = core.kiotviet_first_sight(kv, sync_since(tenant), settings.order_branch_id if settings else None)
+            reason = core.kiotviet_first_sight(
+                kv, sync_since(tenant), settings.order_branch_id if settings else None
+            )
             link = OrderLink(
                 tenant=tenant,
                 origin=OrderLink.Origin.KIOTVIET,
@@ -180,7 +190,9 @@ def _ingest_kiotviet_order(
             link.needs_sync = True
         link.save()
         if changed:
-            _event(link, _received_text("KiotViet", via, wire.code or str(wire.id)), {"modified": str(modified)})
+            _event(
+                link, _received_text("KiotViet", via, wire.code or str(wire.id)), {"modified": str(modified)}
+            )
     return Ingested(link, changed)
 
 
@@ -207,7 +219,9 @@ def ingest_kiotviet_invoice(tenant: Tenant, wire: KvInvoiceWire, *, via: str) ->
     with transaction.atomic():
         link = OrderLink.objects.select_for_update().get(pk=link.pk)
         modified = wire.modified_date
-        known = {int(i.get("id") or 0) for i in link.kv_snapshot.get("invoices", []) if isinstance(i, Mapping)}
+        known = {
+            int(i.get("id") or 0) for i in link.kv_snapshot.get("invoices", []) if isinstance(i, Mapping)
+        }
         newer = link.kv_modified_at is None or (modified is not None and modified > link.kv_modified_at)
         if not newer and wire.id in known:
             return Ingested(link, False)

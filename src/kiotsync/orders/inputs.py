@@ -44,7 +44,9 @@ def kiotviet_targets(tenant: Tenant, lines: Iterable[core.HvLine]) -> dict[int, 
     out: dict[int, core.KvTarget | None] = {}
     for line in lines:
         ref = kv_for_haravan_line(tenant, line.variant_id, line.sku or None, line.barcode or None)
-        out[line.id] = None if ref is None else core.KvTarget(ref.kv_product_id, ref.code, ref.name, ref.is_active)
+        out[line.id] = (
+            None if ref is None else core.KvTarget(ref.kv_product_id, ref.code, ref.name, ref.is_active)
+        )
     return out
 
 
@@ -52,7 +54,9 @@ def haravan_targets(tenant: Tenant, lines: Iterable[core.KvLine]) -> dict[int, c
     out: dict[int, core.HvTarget | None] = {}
     for line in lines:
         ref = haravan_for_kv_product(tenant, line.product_id, line.code or None)
-        out[line.product_id] = None if ref is None else core.HvTarget(ref.hv_variant_id, ref.hv_product_id, ref.sku)
+        out[line.product_id] = (
+            None if ref is None else core.HvTarget(ref.hv_variant_id, ref.hv_product_id, ref.sku)
+        )
     return out
 
 

@@ -27,7 +27,12 @@ def claim(link_id: int) -> str | None:
     now = timezone.now()
     token = uuid.uuid4().hex
     with transaction.atomic():
-        link = OrderLink.objects.select_for_update().filter(pk=link_id).only("lease_token", "lease_until").first()
+        link = (
+            OrderLink.objects.select_for_update()
+            .filter(pk=link_id)
+            .only("lease_token", "lease_until")
+            .first()
+        )
         if link is None:
             return None
         if link.lease_token and link.lease_until is not None and link.lease_until > now:
@@ -46,7 +51,9 @@ def release(link_id: int, token: str, *, again: bool) -> bool:
     """Give the order back. With ``again``, keep it instead when a trigger arrived meanwhile
     (``needs_sync``) and answer True: the caller runs once more."""
     with transaction.atomic():
-        link = OrderLink.objects.select_for_update().filter(pk=link_id).only("lease_token", "needs_sync").first()
+        link = (
+            OrderLink.objects.select_for_update().filter(pk=link_id).only("lease_token", "needs_sync").first()
+        )
         if link is None or link.lease_token != token:
             return False
         if again and link.needs_sync:

@@ -1,3 +1,14 @@
+"""Orders screen, mounted at ``/orders/`` (the nav tab looks for ``orders_list``)."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.order_list, name="orders_list"),
+    path("sync", views.resync_selected, name="orders_resync_selected"),
+    path("import", views.import_orders, name="orders_import"),
+    path("kv/<int:kv_order_id>", views.order_kv_detail, name="orders_kv_detail"),
+    path("<int:hv_order_id>", views.order_detail, name="orders_detail"),
+    path("link/<int:link_id>/sync", views.resync_one, name="orders_resync"),
+]

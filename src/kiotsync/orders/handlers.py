@@ -1,0 +1,68 @@
+"""Inbound webhook handlers for orders (registered with :mod:`kiotsync.services.dispatch`).
+
+Haravan ``orders/*`` bodies are whole orders: stored as the link's snapshot when newer. KiotViet
+``order.update`` / ``invoice.update`` bodies are partial: they only mark the KiotViet side stale
+(the sync reads it through the API). An invoice that names neither its order nor a KiotSync
+marker is looked up once through the API (``orderCode``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kiotsync.httpkit.errors import NotFoundError
+from kiotsync.inbox.models import InboundEvent
+from kiotsync.kiotviet.webhooks import parse_webhook
+from kiotsync.services.dispatch import handles
+from kiotsync.tenants.models import KiotVietConnection
+from kiotsync.wiring import get_wiring
+
+from .ingest import ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, link_for_invoice
+
+log = logging.getLogger(__name__)
+
+HARAVAN_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled")
+
+
+@handles(InboundEvent.Platform.HARAVAN, *HARAVAN_TOPICS)
+def on_haravan_order(event: InboundEvent) -> None:
+    from .sync import enqueue
+
+    if (
+        not isinstance(event.payload, dict)
+        or not KiotVietConnection.objects.filter(tenant=event.tenant).exists()
+    ):
+        return
+    got = ingest_haravan(event.tenant, event.payload, via="webhook")
+    if got is not None and got.changed:
+        enqueue(got.link.pk)
+
+
+@handles(InboundEvent.Platform.KIOTVIET, "order.update", "invoice.update")
+def on_kiotviet_sale(event: InboundEvent) -> None:
+    from .sync import enqueue
+
+    tenant = event.tenant
+    if not KiotVietConnection.objects.filter(tenant=tenant).exists():
+        return
+    envelope = parse_webhook(event.payload)
+    woken: set[int] = set()
+    for note in envelope.notifications:
+        if note.type == "order.update":
+            for order in note.orders():
+                got = ingest_kiotviet_order(tenant, order, via="webhook", full=False)
+                if got is not None and got.changed:
+                    woken.add(got.link.pk)
+        elif note.type == "invoice.update":
+            for invoice in note.invoices():
+                if link_for_invoice(tenant, invoice) is None and invoice.id:
+                    try:
+                        with get_wiring().kiotviet(tenant) as kv:
+                            invoice = kv.get_invoice(invoice.id)
+                    except NotFoundError:
+                        continue
+                got = ingest_kiotviet_invoice(tenant, invoice, via="webhook")
+                if got is not None and got.changed:
+                    woken.add(got.link.pk)
+    for pk in sorted(woken):
+        enqueue(pk)

@@ -1,0 +1,252 @@
+"""Screen "Đơn hàng Haravan": every order with its sync state, search, filters (incl. "Đồng bộ
+lỗi"), paging, an order's detail with its timeline, re-sync (one or all selected), and importing
+past orders from a date.
+
+Reads come from the local links (no API budget). Every query filters on the signed-in shop, so
+another shop's order id is a 404. Re-sync posts work with htmx (the changed row or list comes
+back) and without JavaScript (redirect back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kiotsync.core import orders as core
+from kiotsync.tenants.models import SyncSettings, Tenant
+from kiotsync.web.decorators import tenant_required
+
+from . import convert, display
+from .forms import ImportForm
+from .models import OrderEvent, OrderFeed, OrderLink
+
+PER_PAGE = 50
+TONES = {
+    OrderLink.State.SYNCED: "ok",
+    OrderLink.State.WAITING: "warn",
+    OrderLink.State.ERROR: "bad",
+    OrderLink.State.SKIPPED: "off",
+}
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "vi").startswith("en") else "vi"
+
+
+def _tenant(request: HttpRequest) -> Tenant:
+    tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+    return tenant
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@dataclass(frozen=True)
+class Row:
+    link: OrderLink
+    tone: str
+    label: str
+    reason: str
+    fix: str
+
+    @property
+    def detail_url(self) -> str:
+        from django.urls import reverse
+
+        if self.link.hv_order_id:
+            return reverse("orders_detail", args=[self.link.hv_order_id])
+        return reverse("orders_kv_detail", args=[self.link.kv_order_id or 0])
+
+    @property
+    def can_resync(self) -> bool:
+        return self.link.state != OrderLink.State.SYNCED or self.link.reason_code != ""
+
+
+def reason_texts(code: str, params: Mapping[str, Any] | None) -> tuple[str, str]:
+    if not code:
+        return "", ""
+    try:
+        reason = core.OrderReason.of(core.OrderReasonCode(code), **dict(params or {}))
+    except ValueError:
+        return code, ""
+    lang = _lang()
+    return reason.message(lang), reason.fix(lang)
+
+
+def row(link: OrderLink) -> Row:
+    message, fix = reason_texts(link.reason_code, link.reason_params)
+    label = str(OrderLink.State(link.state).label) if link.state in OrderLink.State.values else link.state
+    return Row(link, TONES.get(link.state, "off"), label, message, fix)
+
+
+def links_matching(tenant: Tenant, q: str, state: str) -> QuerySet[OrderLink]:
+    links = OrderLink.objects.filter(tenant=tenant)
+    if q:
+        term = q.strip().lstrip("#")
+        links = links.filter(
+            Q(hv_name__icontains=term) | Q(kv_order_code__icontains=term) | Q(customer_name__icontains=term) | Q(phone__icontains=term)
+        )
+    if state in OrderLink.State.values:
+        links = links.filter(state=state)
+    return links.order_by("-hv_created_at", "-kv_created_at", "-id")
+
+
+def counts(tenant: Tenant) -> dict[str, int]:
+    found = {
+        r["state"]: r["n"]
+        for r in OrderLink.objects.filter(tenant=tenant).values("state").annotate(n=Count("id")).order_by()
+    }
+    out = {state: found.get(state, 0) for state in OrderLink.State.values}
+    out["total"] = sum(found.values())
+    return out
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _list_context(request: HttpRequest, tenant: Tenant) -> dict[str, Any]:
+    q = request.GET.get("q", "").strip()
+    state = request.GET.get("state", "")
+    page = Paginator(links_matching(tenant, q, state), PER_PAGE).get_page(request.GET.get("page"))
+    settings = SyncSettings.objects.filter(tenant=tenant).first()
+    feed = OrderFeed.objects.filter(tenant=tenant).first()
+    rows = [row(link) for link in page.object_list]
+    return {
+        "rows": rows,
+        "page": page,
+        "q": q,
+        "state": state,
+        "states": [(value, label) for value, label in OrderLink.State.choices],
+        "counts": counts(tenant),
+        "base_query": _query_without_page(request),
+        "side": settings.order_side if settings else "kiotviet",
+        "branch": settings.order_branch_name if settings else "",
+        "feed": feed,
+        "import_form": ImportForm(),
+        "busy": any(r.link.state == OrderLink.State.WAITING for r in rows),
+    }
+
+
+@tenant_required(connected=True)
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "orders/list.html", _list_context(request, _tenant(request)))
+
+
+def _detail(request: HttpRequest, link: OrderLink) -> HttpResponse:
+    hv = convert.hv_from_snapshot(link.hv_snapshot) if link.hv_snapshot else None
+    kv = convert.kv_from_snapshot(link.kv_snapshot) if link.kv_snapshot else None
+    lang = _lang()
+    events = list(OrderEvent.objects.filter(link=link).order_by("-at", "-id")[:200])
+    context = {
+        "r": row(link),
+        "link": link,
+        "hv": hv,
+        "kv": kv,
+        "hv_status": display.haravan_status(hv, lang) if hv else "",
+        "kv_status": display.kiotviet_status(kv, lang) if kv else "",
+        "events": events,
+    }
+    return render(request, "orders/detail.html", context)
+
+
+@tenant_required(connected=True)
+@require_GET
+def order_detail(request: HttpRequest, hv_order_id: int) -> HttpResponse:
+    link = OrderLink.objects.filter(tenant=_tenant(request), hv_order_id=hv_order_id).first()
+    if link is None:
+        raise Http404
+    return _detail(request, link)
+
+
+@tenant_required(connected=True)
+@require_GET
+def order_kv_detail(request: HttpRequest, kv_order_id: int) -> HttpResponse:
+    link = OrderLink.objects.filter(tenant=_tenant(request), kv_order_id=kv_order_id).first()
+    if link is None:
+        raise Http404
+    return _detail(request, link)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("orders_list")
+
+
+@tenant_required(connected=True)
+@require_POST
+def resync_one(request: HttpRequest, link_id: int) -> HttpResponse:
+    from .sync import resync
+
+    tenant = _tenant(request)
+    link = OrderLink.objects.filter(tenant=tenant, pk=link_id).first()
+    if link is None:
+        raise Http404
+    resync(tenant, [link.pk])
+    link.refresh_from_db()
+    if _is_htmx(request):
+        template = "orders/_detail_status.html" if request.POST.get("view") == "detail" else "orders/_row.html"
+        return render(request, template, {"r": row(link), "link": link})
+    messages.success(request, _("Đã gửi yêu cầu đồng bộ đơn %(name)s.") % {"name": link.hv_name or link.kv_order_code})
+    return _back(request)
+
+
+@tenant_required(connected=True)
+@require_POST
+def resync_selected(request: HttpRequest) -> HttpResponse:
+    from .sync import resync
+
+    tenant = _tenant(request)
+    ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    if request.POST.get("all_errors") == "1":
+        ids = list(OrderLink.objects.filter(tenant=tenant, state=OrderLink.State.ERROR).values_list("pk", flat=True))
+    done = resync(tenant, ids) if ids else 0
+    if not _is_htmx(request):
+        if done:
+            messages.success(request, _("Đã gửi yêu cầu đồng bộ %(n)s đơn hàng.") % {"n": done})
+        else:
+            messages.warning(request, _("Chưa chọn đơn hàng nào."))
+        return _back(request)
+    context = _list_context(request, tenant)
+    context["notice"] = (
+        _("Đã gửi yêu cầu đồng bộ %(n)s đơn hàng.") % {"n": done} if done else _("Chưa chọn đơn hàng nào.")
+    )
+    return render(request, "orders/_body.html", context)
+
+
+@tenant_required(connected=True)
+@require_POST
+def import_orders(request: HttpRequest) -> HttpResponse:
+    from .importer import start_import
+
+    tenant = _tenant(request)
+    form = ImportForm(request.POST)
+    if form.is_valid():
+        start_import(tenant, form.cleaned_data["since"])
+        if not _is_htmx(request):
+            messages.success(request, _("Đang nhập đơn cũ trong nền."))
+            return redirect("orders_list")
+        form = ImportForm()
+    elif not _is_htmx(request):
+        context = _list_context(request, tenant)
+        context["import_form"] = form
+        return render(request, "orders/list.html", context, status=400)
+    feed = OrderFeed.objects.filter(tenant=tenant).first()
+    return render(request, "orders/_import.html", {"import_form": form, "feed": feed})
