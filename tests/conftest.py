@@ -16,3 +16,8 @@ def _huey_immediate() -> Iterator[None]:
     HUEY.immediate = True
     yield
     HUEY.immediate = False
+
+
+# The app-level fixtures (emulators in-process, wired into the app) serve every test directory.
+from tests.catalog.shop import shop  # noqa: E402, F401
+from tests.web.conftest import connected, installed, platforms  # noqa: E402, F401

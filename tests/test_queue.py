@@ -14,8 +14,8 @@ from django.test import Client
 from kiotsync.catalog import services
 from kiotsync.catalog.models import SyncJob
 from kiotsync.tenants.models import Tenant
-from tests.catalog.test_sync import hv_skus, shop  # noqa: F401
-from tests.web.conftest import Platforms, connected, installed, platforms  # noqa: F401
+from tests.catalog.test_sync import hv_skus
+from tests.web.conftest import Platforms
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_queue_backend_matches_configuration() -> None:
     assert isinstance(HUEY, expected)
 
 
-def test_sync_now_runs_through_the_real_queue(shop: Platforms, client: Client, real_queue: object) -> None:  # noqa: F811
+def test_sync_now_runs_through_the_real_queue(shop: Platforms, client: Client, real_queue: object) -> None:
     resp = client.post("/products/kiotviet/sync")
     assert resp.status_code in (200, 302)
     job = SyncJob.objects.get(tenant=Tenant.objects.get())
@@ -69,7 +69,7 @@ def test_sync_now_runs_through_the_real_queue(shop: Platforms, client: Client, r
     assert len(hv_skus()) > 40
 
 
-def test_a_job_survives_until_a_worker_comes(shop: Platforms) -> None:  # noqa: F811
+def test_a_job_survives_until_a_worker_comes(shop: Platforms) -> None:
     """Enqueued while no worker runs: the job row and the queued task wait durably."""
     from huey.contrib.djhuey import HUEY
 

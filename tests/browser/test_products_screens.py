@@ -73,6 +73,17 @@ def test_kiotviet_and_haravan_product_screens(page: Any, live: Live) -> None:
     assert SyncSettings.objects.get().auto_sync_enabled
     live.shot(page, "products-03-kiotviet-auto-sync-on")
 
+    # Opt a product out from the list: the toggle and the list update in place.
+    toggle = page.locator("table[data-testid=kv-table] form[data-testid^=opt-out-]").first
+    testid = toggle.get_attribute("data-testid")
+    opted_id = int(testid.removeprefix("opt-out-"))
+    toggle.locator("button").click()
+    page.wait_for_selector(f"[data-testid={testid}] button:has-text('Bật đồng bộ')")
+    assert KvRow.objects.get(kv_id=opted_id).opted_out
+    page.locator(f"[data-testid={testid}] button").click()
+    page.wait_for_selector(f"[data-testid={testid}] button:has-text('Tắt đồng bộ')")
+    assert not KvRow.objects.get(kv_id=opted_id).opted_out
+
     # Products that need the merchant explain why and what to do.
     if _count(page, "count-attention"):
         page.click("[data-testid=figures] >> text=Cần xử lý")

@@ -5,29 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import pytest
-from django.test import Client
-
 from kiotsync.catalog import services
 from kiotsync.catalog.models import KvRow, ProductLinkRecord, RowState, SyncJob, VariantLinkRecord
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
-from tests.web.conftest import Platforms, connected, installed, platforms  # noqa: F401
-
-
-@pytest.fixture
-def shop(connected: Platforms, client: Client) -> Platforms:  # noqa: F811
-    """Connected, settings saved: all branches, first Haravan location, every field ticked."""
-    form = client.get("/settings").context["form"]
-    branches = [c for c, _ in form.fields["order_branch"].choices if c != ""]
-    locations = [c for c, _ in form.fields["haravan_location"].choices if c != ""]
-    data = {
-        "order_branch": branches[0], "stock_mode": "all", "haravan_location": locations[0],
-        "order_side": "kiotviet", "price_source": "base", "link_key": "code",
-        "auto_sync_interval_minutes": "15",
-    } | {flag: "on" for flag in SyncSettings.FIELD_FLAGS}
-    assert client.post("/settings", data).status_code == 302
-    return connected
+from tests.web.conftest import Platforms
 
 
 def tenant() -> Tenant:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
 from kiotsync.catalog import services
-from kiotsync.catalog.models import HvVariantRow, KvRow, ProductLinkRecord, RowState, SyncEvent, VariantLinkRecord, WriteIntent
+from kiotsync.catalog.models import (
+    HvVariantRow,
+    KvRow,
+    ProductLinkRecord,
+    RowState,
+    SyncEvent,
+    VariantLinkRecord,
+    WriteIntent,
+)
 from kiotsync.tenants.models import SyncSettings
 from kiotsync.wiring import get_wiring
-from tests.web.conftest import Platforms, connected, installed, platforms  # noqa: F401
+from tests.web.conftest import Platforms
 
-from .test_sync import available, hv_skus, kv_available, run_sync, shop, tenant  # noqa: F401
+from .test_sync import available, hv_skus, kv_available, run_sync, tenant
 
 
 def _simple_rows() -> list[KvRow]:
@@ -141,10 +150,8 @@ def test_worker_killed_mid_sync_resumes_without_duplicates(shop: Platforms, monk
         return real_create(self, action)
 
     monkeypatch.setattr(executor.ProductExecutor, "_create", dying_create)
-    try:
+    with contextlib.suppress(WorkerKilled):
         services.start_sync_now(tenant())
-    except WorkerKilled:
-        pass
     monkeypatch.setattr(executor.ProductExecutor, "_create", real_create)
     job = services.latest_job(tenant(), "sync_kv_hv")
     assert job is not None and job.state == "running"

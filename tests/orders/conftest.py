@@ -71,8 +71,8 @@ class Shop:
         self.settle()
         return order
 
-    def hv(self, path: str, method: str = "POST", **body: Any) -> dict[str, Any]:
-        result = self.p.hv_control(method, f"/shops/{self.orgid}{path}", json=body)
+    def hv(self, path: str, verb: str = "POST", **body: Any) -> dict[str, Any]:
+        result = self.p.hv_control(verb, f"/shops/{self.orgid}{path}", json=body)
         self.settle()
         return result
 
@@ -83,8 +83,8 @@ class Shop:
         return self.p.hv_control("GET", f"/shops/{self.orgid}/com/orders.json?status=any&limit=50")["orders"]
 
     # -- KiotViet ----------------------------------------------------------------------------
-    def kv(self, path: str, method: str = "POST", **body: Any) -> dict[str, Any]:
-        result = self.p.kv_control(method, path, json=body)
+    def kv(self, path: str, verb: str = "POST", **body: Any) -> dict[str, Any]:
+        result = self.p.kv_control(verb, path, json=body)
         self.settle()
         return result
 

@@ -150,12 +150,13 @@ def _run(args: argparse.Namespace, emulators: harness.Emulators, shop: harness.S
         "check": check,
     }
     goals = {
-        "ratio_le_1_1": ratio is not None and ratio <= RATIO_GOAL,
+        # None: the run is too small for the rate limit to matter (a --quick smoke run).
+        "ratio_le_1_1": None if ratio is None else ratio <= RATIO_GOAL,
         "zero_429": rate_429 == 0,
         "complete": finished and job.state == SyncJob.State.DONE and check["ok"],
     }
     result["goals"] = goals
-    result["ok"] = all(goals.values())
+    result["ok"] = all(v for v in goals.values() if v is not None)
     say(
         f"calls: KiotViet {kv_calls['calls']} (min {minimum_kv}), Haravan {hv_calls['calls']} (min {minimum_hv}); "
         f"wall {wall:.1f}s vs rate limit {rate_s:.1f}s → ratio {result['ratio']}; 429s {rate_429}; "

@@ -17,7 +17,13 @@ from django.utils import timezone
 from kiotsync.core import LinkVariant, plan_haravan_to_kiotviet
 from kiotsync.core.domain import KvCategory
 from kiotsync.core.keys import normalize_key
-from kiotsync.core.plan_transfer import CreateKvCategory, CreateKvProducts, KvRowDraft, TransferPlan, WriteBackSku
+from kiotsync.core.plan_transfer import (
+    CreateKvCategory,
+    CreateKvProducts,
+    KvRowDraft,
+    TransferPlan,
+    WriteBackSku,
+)
 from kiotsync.core.status import RowState
 from kiotsync.httpkit.errors import NotFoundError, PlatformError, TransientError
 from kiotsync.kiotviet import models as kvw
@@ -27,7 +33,8 @@ from kiotsync.wiring import get_wiring
 from . import ingest, loaders, translate
 from .executor import event, link_variant
 from .explain import explain
-from .models import HvVariantRow, RowState as DbState, VariantLinkRecord, WriteIntent
+from .models import HvVariantRow, VariantLinkRecord, WriteIntent
+from .models import RowState as DbState
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ from kiotsync.core import (
     KvPriceBookPrice,
     KvProduct,
     ProductFields,
-    StockObservation,
     VariantFields,
     version_from_datetime,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from .common import Clock, serve_forever
@@ -37,8 +38,6 @@ def run_emulator(
     print(f"{platform} emulator on {base_url} (preset={preset}, seed={seed}, time_scale={time_scale})")
     print("credentials:", json.dumps(creds, ensure_ascii=False, indent=2))
     print("control plane:", f"{base_url}/_emulator/", "— Ctrl-C to stop", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve_forever(app, host, port)
-    except KeyboardInterrupt:
-        pass
     return 0

@@ -7,6 +7,7 @@ import logging
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -142,7 +143,7 @@ def connection(request: HttpRequest) -> HttpResponse:
     install_row = getattr(tenant, "haravan", None)
     hv_ok = bool(install_row and install_row.webhooks_subscribed_at and not install_row.webhooks_error)
     hv_text = (install_row.webhooks_error if install_row else "") or (
-        _("Đăng ký lúc %(t)s") % {"t": install_row.webhooks_subscribed_at.strftime("%d/%m/%Y %H:%M")}
+        _("Đăng ký lúc %(t)s") % {"t": timezone.localtime(install_row.webhooks_subscribed_at).strftime("%d/%m/%Y %H:%M")}
         if install_row and install_row.webhooks_subscribed_at
         else _("Chưa đăng ký")
     )
