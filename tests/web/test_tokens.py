@@ -1,0 +1,67 @@
+"""Haravan token lifecycle: refresh before expiry; a revoked install is said on screen."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.test import Client
+
+from kiotsync.services.haravan_install import refresh_if_needed
+from kiotsync.tenants.models import HaravanInstallation, Tenant
+
+from .conftest import Platforms
+
+
+def test_token_is_refreshed_before_it_expires(installed: Platforms, client: Client) -> None:
+    install = HaravanInstallation.objects.get()
+    old_access, old_refresh = install.access_token, install.refresh_token
+    # Haravan time moves to 30 minutes before expiry: inside the refresh margin.
+    assert install.expires_at is not None
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    install.expires_at = timezone.now() + timedelta(minutes=30)
+    install.save()
+    assert refresh_if_needed(install.tenant)
+    install.refresh_from_db()
+    assert install.access_token != old_access
+    assert install.refresh_token and install.refresh_token != old_refresh
+    assert install.expires_at > timezone.now() + timedelta(hours=2)
+    # The new token works.
+    assert client.get("/kiotviet/login").status_code == 200
+
+
+def test_revoked_refresh_token_marks_the_shop_for_reinstall(installed: Platforms, client: Client) -> None:
+    # 31 days later on Haravan's clock, the (30-day) refresh token is dead.
+    installed.hv_control("POST", "/clock", json={"advance_s": 31 * 86400})
+    tenant = Tenant.objects.get()
+    assert refresh_if_needed(tenant, force=True) is False
+    tenant.refresh_from_db()
+    assert tenant.status == Tenant.Status.NEEDS_REINSTALL
+    page = client.get("/kiotviet/login").content.decode()
+    assert "Vui lòng cài đặt lại ứng dụng" in page
+    assert f"/install?orgid={tenant.orgid}" in page
+
+
+@pytest.mark.parametrize("level", [logging.DEBUG])
+def test_secrets_never_reach_the_logs(platforms: Platforms, client: Client, caplog: pytest.LogCaptureFixture, level: int) -> None:
+    from .conftest import auto_approve, follow_oauth
+
+    caplog.set_level(level)
+    auto_approve(platforms)
+    follow_oauth(client, platforms.hv_http, "/install")
+    creds = platforms.kv_creds
+    client.post("/kiotviet/login", {"retailer": creds["retailer"], "client_id": creds["client_id"],
+                                    "client_secret": "sai-" + creds["client_secret"][4:]})
+    client.post("/kiotviet/login", dict(creds, client_secret=creds["client_secret"]) | {"retailer": creds["retailer"]})
+    install = HaravanInstallation.objects.get()
+    from kiotsync.tenants.models import KiotVietConnection
+
+    conn = KiotVietConnection.objects.get()
+    text = "\n".join(r.getMessage() + " " + repr(r.__dict__.get("args")) for r in caplog.records)
+    assert caplog.records, "expected some log lines"
+    for secret in (creds["client_secret"], conn.webhook_secret, conn.access_token, install.access_token,
+                   install.refresh_token, platforms.hv_creds["client_secret"]):
+        assert secret and secret not in text
