@@ -89,6 +89,8 @@ def run_demo(
     print(f"   KiotViet API login: retailer={kv['retailer']}  client_id={kv['client_id']}")
     print(f"                       secret={kv['client_secret']}")
     print(f"   Emulators: KiotViet {kv_server.url}  Haravan {hv_server.url}  (control plane: /_emulator/)")
+    print(f"   KiotViet back office (Quản lý, bán tại quầy): {kv_server.url}/_emulator/admin")
+    print(f"   Haravan admin + storefront (Quản trị, đặt hàng): {hv_server.url}/_emulator/admin")
     if registered.status_code >= 300:
         print(f"   warning: Haravan webhook registration answered {registered.status_code}: {registered.text[:200]}")
     print("   Ctrl-C to stop.")

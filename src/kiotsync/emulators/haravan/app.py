@@ -7,6 +7,7 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 
 from ..common import ApiError, Clock, EmulatorApp, Request, Response, json_response
+from . import admin_pages
 from .config import HaravanConfig
 from .control import Control
 from .http_accounts import AccountsHttp
@@ -25,6 +26,7 @@ def _host_map() -> Map:
         _HOST_MAP.append(
             Map(
                 [
+                    Rule("/", endpoint="index", methods=["GET"]),
                     Rule("/.well-known/openid-configuration", endpoint="discovery", methods=["GET"]),
                     Rule("/.well-known/openid-configuration/jwks", endpoint="jwks", methods=["GET"]),
                     Rule("/connect/authorize", endpoint="authorize", methods=["GET"]),
@@ -67,6 +69,7 @@ class HaravanApp(EmulatorApp):
             "token": self.accounts.token,
             "userinfo": self.accounts.userinfo,
             "subscribe": self.com.subscribe,
+            "index": lambda request: admin_pages.index(self, request),
         }
 
     def now_ms(self) -> int:
@@ -102,7 +105,7 @@ class HaravanApp(EmulatorApp):
             self.world.config.update(body)
 
     def control_routes(self) -> list[tuple[str, list[str], Any]]:
-        return self.control.routes()
+        return self.control.routes() + admin_pages.routes(self)
 
     def log_extra(self, request: Request) -> dict[str, Any]:
         orgid = request.environ.get("haravan.orgid")

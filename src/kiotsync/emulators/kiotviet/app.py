@@ -18,6 +18,7 @@ from typing import Any
 
 from ..common import ApiError, Clock, EmulatorApp, Request, Response, json_response
 from . import (
+    admin_pages,
     control,
     rules_catalog,
     rules_customers,
@@ -136,13 +137,15 @@ class KiotVietApp(EmulatorApp):
             self.state.set_config(body)
 
     def control_routes(self) -> list[tuple[str, list[str], Callable[..., Any]]]:
-        return control.routes(self)
+        return control.routes(self) + admin_pages.routes(self)
 
     def log_extra(self, request: Request) -> dict[str, Any]:
         return {"retailer": request.headers.get("Retailer")}
 
     # -- request handling ------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
+        if request.method == "GET" and request.path == "/":
+            return admin_pages.index(self)  # emulator index: back office + control plane links
         try:
             if request.path.rstrip("/").lower() == "/connect/token":
                 return self._token(request)

@@ -1,0 +1,268 @@
+"""Clickable KiotViet back office for the demo: ``GET /_emulator/admin`` and the forms it posts.
+
+A person playing the shop owner changes stock in a branch, edits goods, sells at the till,
+confirms / completes / cancels orders, moves an invoice's delivery along and toggles shop
+settings. Each form handler only validates the fields and turns them into the body of the
+documented JSON control helper (``/_emulator/stock``, ``/pos/invoices``, ``/orders/<id>/complete``
+...), dispatched in-process (:func:`.admin_html.control_call`), so rules, stock moves and webhooks
+are exactly those of the JSON path. Success answers ``303`` back to the page with a message;
+bad input re-renders the page (``400``) with the error and changes nothing.
+
+``GET /`` (the API host root, unused by the real API) shows a small index linking here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.utils import redirect
+
+from ..common import Request, Response
+from .admin_html import ADMIN_PATH, control_call, error_text, esc, html_response, page
+from .admin_view import SETTING_LABELS, View, render
+from .model import DELIVERY_STATUS
+
+if TYPE_CHECKING:
+    from .app import KiotVietApp
+
+Form = MultiDict[str, str]
+
+COMMON_CONTROL = (
+    "POST /_emulator/reset",
+    "POST /_emulator/seed",
+    "GET|POST|DELETE /_emulator/faults",
+    "GET|DELETE /_emulator/requests",
+    "GET|PUT /_emulator/config",
+    "GET|POST /_emulator/clock",
+    "GET /_emulator/webhooks",
+    "POST /_emulator/webhooks/drain",
+)
+
+
+class FormError(Exception):
+    """A field the shop owner typed is unusable; the message is shown on the page."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One JSON control-plane request a form stands for, and how to word its success."""
+
+    method: str
+    path: str
+    body: dict[str, Any]
+    done: Callable[[Any], str]
+    anchor: str
+
+
+# -- field parsing -----------------------------------------------------------------------------
+def _text(form: Form, key: str) -> str:
+    return (form.get(key) or "").strip()
+
+
+def _required(form: Form, key: str, label: str) -> str:
+    value = _text(form, key)
+    if not value:
+        raise FormError(f"Vui lòng nhập {label.lower()}")
+    return value
+
+
+def _number(form: Form, key: str, label: str, positive: bool = False) -> float:
+    raw = _required(form, key, label)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise FormError(f"{label} phải là một số (đã nhập: {raw})") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise FormError(f"{label} phải là một số (đã nhập: {raw})")
+    if positive and value <= 0:
+        raise FormError(f"{label} phải lớn hơn 0")
+    if value < 0:
+        raise FormError(f"{label} không được âm")
+    return value
+
+
+def _int(form: Form, key: str, label: str) -> int:
+    raw = _required(form, key, label)
+    try:
+        return int(raw)
+    except ValueError:
+        raise FormError(f"{label} không hợp lệ (đã nhập: {raw})") from None
+
+
+# -- the forms ---------------------------------------------------------------------------------
+def _stock(form: Form) -> Call:
+    body = {
+        "product_id": _int(form, "product_id", "hàng hóa"),
+        "branch_id": _int(form, "branch_id", "chi nhánh"),
+        "on_hand": _number(form, "on_hand", "Tồn kho thực tế"),
+    }
+    return Call("POST", "/stock", body, lambda d: f"Đã kiểm kho {d['code']}", "products")
+
+
+def _edit_product(pid: int) -> Callable[[Form], Call]:
+    def build(form: Form) -> Call:
+        body = {"name": _required(form, "name", "tên hàng"), "basePrice": _number(form, "price", "Giá bán")}
+        return Call("PUT", f"/products/{pid}", body, lambda d: f"Đã lưu hàng hóa {d['code']}", "products")
+
+    return build
+
+
+def _toggle_active(pid: int) -> Callable[[Form], Call]:
+    def build(form: Form) -> Call:
+        active = _text(form, "active")
+        if active not in ("0", "1"):
+            raise FormError("Trạng thái kinh doanh không hợp lệ")
+
+        def done(d: Any) -> str:
+            return f"{d['code']}: {'đang kinh doanh' if d.get('isActive') else 'ngừng kinh doanh'}"
+
+        return Call("PUT", f"/products/{pid}", {"isActive": active == "1"}, done, "products")
+
+    return build
+
+
+def _sell(form: Form) -> Call:
+    kind = _text(form, "kind") or "invoice"
+    if kind not in ("invoice", "order"):
+        raise FormError("Loại phiếu không hợp lệ")
+    line = {
+        "productCode": _required(form, "code", "mã hàng"),
+        "quantity": _number(form, "quantity", "Số lượng", True),
+    }
+    body: dict[str, Any] = {"branch_id": _int(form, "branch_id", "chi nhánh"), "lines": [line]}
+    phone, name = _text(form, "phone"), _text(form, "customer_name")
+    if phone or name:
+        body["customer"] = {"contactNumber": phone, "name": name or f"Khách {phone}"}
+    if _text(form, "description"):
+        body["description"] = _text(form, "description")
+    if kind == "order":
+        return Call("POST", "/pos/orders", body, lambda d: f"Đã tạo đơn đặt hàng {d['code']}", "orders")
+    return Call("POST", "/pos/invoices", body, lambda d: f"Đã tạo hóa đơn {d['code']}", "invoices")
+
+
+def _confirm(oid: int) -> Callable[[Form], Call]:
+    return lambda form: Call(
+        "PUT", f"/orders/{oid}", {"status": 5}, lambda d: f"Đã xác nhận đơn {d['code']}", "orders"
+    )
+
+
+def _complete(oid: int) -> Callable[[Form], Call]:
+    def build(form: Form) -> Call:
+        body: dict[str, Any] = {}
+        if _text(form, "delivery_status"):
+            status = _int(form, "delivery_status", "trạng thái giao hàng")
+            if status not in DELIVERY_STATUS:
+                raise FormError("Trạng thái giao hàng không hợp lệ")
+            body["delivery_status"] = status
+
+        def done(d: Any) -> str:
+            return f"Đã hoàn thành đơn {d['order']['code']}: hóa đơn {d['invoice']['code']}"
+
+        return Call("POST", f"/orders/{oid}/complete", body, done, "orders")
+
+    return build
+
+
+def _cancel_order(oid: int) -> Callable[[Form], Call]:
+    return lambda form: Call(
+        "POST", f"/orders/{oid}/cancel", {}, lambda d: f"Đã hủy đơn {d['code']}", "orders"
+    )
+
+
+def _delivery(iid: int) -> Callable[[Form], Call]:
+    def build(form: Form) -> Call:
+        status = _int(form, "status", "trạng thái giao hàng")
+        if status not in DELIVERY_STATUS:
+            raise FormError("Trạng thái giao hàng không hợp lệ")
+        label = DELIVERY_STATUS[status]
+        return Call(
+            "POST",
+            f"/invoices/{iid}/delivery",
+            {"status": status},
+            lambda d: f"{d['code']}: {label}",
+            "invoices",
+        )
+
+    return build
+
+
+def _cancel_invoice(iid: int) -> Callable[[Form], Call]:
+    return lambda form: Call(
+        "POST", f"/invoices/{iid}/cancel", {}, lambda d: f"Đã hủy hóa đơn {d['code']}", "invoices"
+    )
+
+
+def _settings(form: Form) -> Call:
+    body = {key: key in form for key in SETTING_LABELS}
+    return Call("PUT", "/settings", body, lambda d: "Đã lưu thiết lập cửa hàng", "settings")
+
+
+# -- plumbing ----------------------------------------------------------------------------------
+def _submit(app: KiotVietApp, request: Request, build: Callable[[Form], Call]) -> Response:
+    view = View.from_args(request.form)
+    try:
+        call = build(request.form)
+        body = {**call.body, "retailer": view.retailer} if view.retailer else call.body
+        status, data = control_call(app, call.method, call.path, body)
+        if status >= 400:
+            raise FormError(error_text(data))
+    except FormError as err:
+        return html_response(render(app, view.with_error(str(err))), 400)
+    return redirect(view.url(call.done(data), call.anchor), 303)
+
+
+def routes(app: KiotVietApp) -> list[tuple[str, list[str], Callable[..., Any]]]:
+    """Control routes of the back office (paths under ``/_emulator``)."""
+
+    def show(request: Request) -> Response:
+        return html_response(render(app, View.from_args(request.args)))
+
+    def form(build: Callable[[Form], Call]) -> Callable[..., Response]:
+        return lambda request: _submit(app, request, build)
+
+    def form_for(factory: Callable[[int], Callable[[Form], Call]]) -> Callable[..., Response]:
+        return lambda request, **ids: _submit(app, request, factory(*ids.values()))
+
+    return [
+        ("/admin", ["GET"], show),
+        ("/admin/stock", ["POST"], form(_stock)),
+        ("/admin/sell", ["POST"], form(_sell)),
+        ("/admin/settings", ["POST"], form(_settings)),
+        ("/admin/products/<int:pid>", ["POST"], form_for(_edit_product)),
+        ("/admin/products/<int:pid>/active", ["POST"], form_for(_toggle_active)),
+        ("/admin/orders/<int:oid>/confirm", ["POST"], form_for(_confirm)),
+        ("/admin/orders/<int:oid>/complete", ["POST"], form_for(_complete)),
+        ("/admin/orders/<int:oid>/cancel", ["POST"], form_for(_cancel_order)),
+        ("/admin/invoices/<int:iid>/delivery", ["POST"], form_for(_delivery)),
+        ("/admin/invoices/<int:iid>/cancel", ["POST"], form_for(_cancel_invoice)),
+    ]
+
+
+def index(app: KiotVietApp) -> Response:
+    """``GET /``: where the back office and the control plane are."""
+    platform = sorted(
+        f"{'|'.join(methods)} /_emulator{path}"
+        for path, methods, _ in app.control_routes()
+        if not path.startswith("/admin")
+    )
+    with app.state.lock:
+        shops = "".join(
+            f'<li><a href="{ADMIN_PATH}?retailer={esc(s.retailer)}">{esc(s.display_name)}</a> '
+            f'<span class="muted">({esc(s.retailer)})</span></li>'
+            for s in app.state.shops.values()
+        )
+    doc = importlib.import_module(__package__ or "kiotsync.emulators.kiotviet").__doc__ or ""
+    body = (
+        '<section id="admin"><h2>Quản lý cửa hàng (back office)</h2>'
+        f'<p><a href="{ADMIN_PATH}">Mở trang Quản lý</a>: hàng hóa, kiểm kho, bán tại quầy, '
+        "đặt hàng, hóa đơn, thiết lập cửa hàng.</p>"
+        f"<ul>{shops or '<li class=muted>Chưa có cửa hàng nào (POST /_emulator/seed)</li>'}</ul></section>"
+        '<section id="control"><h2>Control plane (JSON)</h2><ul>'
+        + "".join(f"<li><code>{esc(r)}</code></li>" for r in (*COMMON_CONTROL, *platform))
+        + f"</ul><details><summary>Chi tiết</summary><pre>{esc(doc)}</pre></details></section>"
+    )
+    return html_response(page("KiotViet emulator", "<h1>KiotViet emulator</h1>", body))
