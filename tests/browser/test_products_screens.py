@@ -79,6 +79,7 @@ def test_kiotviet_and_haravan_product_screens(page: Any, live: Live) -> None:
     opted_id = int(testid.removeprefix("opt-out-"))
     toggle.locator("button").click()
     page.wait_for_selector(f"[data-testid={testid}] button:has-text('Bật đồng bộ')")
+    page.wait_for_load_state("networkidle")  # the list has reloaded too
     assert KvRow.objects.get(kv_id=opted_id).opted_out
     page.locator(f"[data-testid={testid}] button").click()
     page.wait_for_selector(f"[data-testid={testid}] button:has-text('Tắt đồng bộ')")

@@ -28,8 +28,9 @@ from django.db.models import BigIntegerField, Count, Exists, Min, OuterRef, Q, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,6 +51,7 @@ from .models import (
     SyncJob,
     VariantLinkRecord,
 )
+from .templatetags.catalog_format import money
 
 PER_PAGE = 50
 TIMELINE_LIMIT = 200
@@ -289,13 +291,23 @@ KV_FILTERS: tuple[tuple[str, Any], ...] = (
 )
 
 
+def search(q: str, fields: Iterable[str]) -> Q:
+    """Case-insensitive "contains" over ``fields``. SQLite folds case for ASCII only, so "áo"
+    would miss "Áo thun": the usual capitalisations of the query are tried too (PostgreSQL
+    needs none of them; accents still have to be typed — see the report on a folded column)."""
+    forms = {q, q.lower(), q.upper(), q.capitalize(), q.title()}
+    match = Q()
+    for name in fields:
+        for form in forms:
+            match |= Q(**{f"{name}__icontains": form})
+    return match
+
+
 def kv_rows_matching(tenant: Tenant, q: str, status: str) -> QuerySet[KvRow]:
     """Rows of the shop that match the search box and the status filter."""
     rows = KvRow.objects.filter(tenant=tenant, deleted=(status == "deleted"))
     if q:
-        rows = rows.filter(
-            Q(name__icontains=q) | Q(full_name__icontains=q) | Q(code__icontains=q) | Q(barcode__icontains=q)
-        )
+        rows = rows.filter(search(q, ("name", "full_name", "code", "barcode")))
     if status == "not_on_haravan":
         rows = rows.filter(~_variant_linked())
     elif status == "opted_out":
@@ -317,7 +329,7 @@ class KvLine:
         data = self.row.data or {}
         parts = [f"{name}: {value}" for name, value in data.get("attributes", []) if name]
         if self.row.master_unit_id and data.get("unit"):
-            parts.append(f"{_('Đơn vị')}: {data['unit']}")
+            parts.append(_("Đơn vị: %(unit)s") % {"unit": data["unit"]})
         return " · ".join(parts)
 
 
@@ -594,10 +606,20 @@ def pushed_fields(
     for name in [n for n in labels if n in pushed] + sorted(n for n in pushed if n not in labels):
         current = haravan.get(name) if haravan is not None else None
         unchanged = None if current is None else fingerprint(current) == pushed[name]
-        out.append(
-            PushedField(str(labels.get(name, name)), _words(kiotviet.get(name)), _words(current), unchanged)
-        )
+        kv_text, hv_text = _field_words(name, kiotviet.get(name)), _field_words(name, current)
+        out.append(PushedField(str(labels.get(name, name)), kv_text, hv_text, unchanged))
     return out
+
+
+def _field_words(name: str, value: FieldValue | None) -> str:
+    """Images as a count (URLs differ once Haravan re-hosts them), descriptions without tags."""
+    if name == "price" and isinstance(value, Decimal):
+        return money(value)
+    if name == "images" and isinstance(value, tuple):
+        return ngettext("%(n)d ảnh", "%(n)d ảnh", len(value)) % {"n": len(value)}
+    if name == "body_html" and isinstance(value, str):
+        return _words(" ".join(strip_tags(value).split()))
+    return _words(value)
 
 
 ACTION_LABELS: Mapping[str, Any] = {
@@ -638,15 +660,15 @@ def _change_text(name: str, value: Any) -> str:
     """A changed field's new value in words (events store field → value written)."""
     if name == "reason" and isinstance(value, str):
         return reason_texts(value, {})[0] or value
+    if name == "price" and (amount := _dec(value)) is not None:
+        return money(amount)
     if isinstance(value, Mapping):
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, (list, tuple)):
-        return _words(tuple(str(v) for v in value))
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
+        return _field_words(name, tuple(str(v) for v in value))
+    if value is None or isinstance(value, bool):
         return _words(value)
-    return _words(str(value))
+    return _field_words(name, str(value))
 
 
 def timeline(events: Iterable[SyncEvent]) -> list[TimelineEntry]:
@@ -740,6 +762,7 @@ def kiotviet_detail(request: HttpRequest, kv_id: int) -> HttpResponse:
     events = SyncEvent.objects.filter(tenant=tenant).filter(event_filter).order_by("-created_at", "-id")
     context = {
         "head": head,
+        "focus": row.kv_id,
         "group_key": key,
         "rows": details,
         "product_link": product_link,
@@ -805,12 +828,7 @@ def hv_rows_matching(tenant: Tenant, q: str, status: str) -> QuerySet[HvVariantR
     ``linked``: a KiotViet → Haravan link exists for the variant)."""
     rows = HvVariantRow.objects.filter(tenant=tenant, deleted=False).annotate(linked=_hv_linked())
     if q:
-        rows = rows.filter(
-            Q(product_title__icontains=q)
-            | Q(variant_title__icontains=q)
-            | Q(sku__icontains=q)
-            | Q(barcode__icontains=q)
-        )
+        rows = rows.filter(search(q, ("product_title", "variant_title", "sku", "barcode")))
     problem = Q(state__in=[RowState.ERROR, RowState.NEEDS_ATTENTION])
     if status == "on_kiotviet":
         rows = rows.filter(_on_kiotviet() & ~problem)
