@@ -41,6 +41,7 @@ from kiotsync.services.errors import UserFacingError
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.web.decorators import tenant_required
 
+from .branches import branch_names
 from .models import (
     HvVariantRow,
     KvRow,
@@ -697,10 +698,17 @@ class KvDetailRow:
     stock: list[BranchStock]
 
 
-def _branch_label(settings: SyncSettings | None, branch_id: int) -> str:
-    if settings is not None and settings.order_branch_id == branch_id and settings.order_branch_name:
-        return settings.order_branch_name
-    return _("Chi nhánh %(id)s") % {"id": branch_id}
+def _branch_label(names: dict[int, str], branch_id: int) -> str:
+    return names.get(branch_id) or _("Chi nhánh %(id)s") % {"id": branch_id}
+
+
+def _branch_names(tenant: Tenant) -> dict[int, str]:
+    """Names remembered from KiotViet; the order branch's name from the settings as a fallback."""
+    names = branch_names(tenant)
+    settings = _settings_of(tenant)
+    if settings is not None and settings.order_branch_id and settings.order_branch_name:
+        names.setdefault(settings.order_branch_id, settings.order_branch_name)
+    return names
 
 
 @tenant_required(connected=True)
@@ -726,10 +734,10 @@ def kiotviet_detail(request: HttpRequest, kv_id: int) -> HttpResponse:
     hv_product_id = (
         product_link.hv_product_id if product_link else next((v.hv_product_id for v in links.values()), None)
     )
-    settings = _settings_of(tenant)
+    names = _branch_names(tenant)
     stock: dict[int, list[BranchStock]] = defaultdict(list)
     for s in KvStock.objects.filter(tenant=tenant, kv_id__in=ids).order_by("branch_id"):
-        stock[s.kv_id].append(BranchStock(_branch_label(settings, s.branch_id), s.on_hand, s.reserved))
+        stock[s.kv_id].append(BranchStock(_branch_label(names, s.branch_id), s.on_hand, s.reserved))
     details = []
     for r in rows:
         link = links.get(r.kv_id)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kiotsync.catalog.branches import remember_branches
 from kiotsync.httpkit.errors import (
     AuthError,
     ForbiddenError,
@@ -103,6 +104,7 @@ def connect(tenant: Tenant, creds: Credentials) -> KiotVietConnection:
             },
         )
         SyncSettings.objects.get_or_create(tenant=tenant)
+    remember_branches(tenant, branches)
     with tenant_context(tenant):
         log.info("kiotviet connected: retailer=%s", creds.retailer)
         register_webhooks(tenant)

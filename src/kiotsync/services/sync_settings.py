@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kiotsync.catalog.branches import remember_branches
 from kiotsync.httpkit.errors import PlatformError
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
@@ -30,7 +31,9 @@ def load_choices(tenant: Tenant) -> Choices:
     choices = Choices()
     try:
         kv = wiring.kiotviet(tenant)
-        choices.branches = [(b.id, b.name or str(b.id)) for b in kv.list_branches() if b.id is not None]
+        branches = kv.list_branches()
+        remember_branches(tenant, branches)
+        choices.branches = [(b.id, b.name or str(b.id)) for b in branches if b.id is not None]
         choices.price_books = [(p.id, p.name or str(p.id)) for p in kv.list_pricebooks() if p.id is not None]
     except PlatformError as exc:
         log.warning("loading kiotviet choices failed: %s", exc)
