@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.datastructures import MultiDict
 from werkzeug.utils import redirect
 
 from ..common import Request, Response
+from ..common.admin_forms import COMMON_CONTROL, Call, Form, FormError, form_int
+from ..common.admin_forms import form_required as _required
+from ..common.admin_forms import form_text as _text
 from .admin_html import ADMIN_PATH, control_call, error_text, esc, html_response, page
 from .admin_view import PAID_GATEWAY, View, pick_shop, render
 from .enums import CARRIER_STATUSES, COD_STATUSES
@@ -31,54 +32,12 @@ from .store import Shop
 if TYPE_CHECKING:
     from .app import HaravanApp
 
-Form = MultiDict[str, str]
 Builder = Callable[[Form, Shop], "Call"]
-
-COMMON_CONTROL = (
-    "POST /_emulator/reset",
-    "POST /_emulator/seed",
-    "GET|POST|DELETE /_emulator/faults",
-    "GET|DELETE /_emulator/requests",
-    "GET|PUT /_emulator/config",
-    "GET|POST /_emulator/clock",
-    "GET /_emulator/webhooks",
-    "POST /_emulator/webhooks/drain",
-)
-
-
-class FormError(Exception):
-    """A field the person typed is unusable; the message is shown on the page."""
-
-
-@dataclass(frozen=True)
-class Call:
-    """One JSON control-plane request (path under ``/_emulator/shops/<orgid>``) and its wording."""
-
-    method: str
-    path: str
-    body: dict[str, Any]
-    done: Callable[[Any], str]
-    anchor: str
 
 
 # -- field parsing -----------------------------------------------------------------------------
-def _text(form: Form, key: str) -> str:
-    return (form.get(key) or "").strip()
-
-
-def _required(form: Form, key: str, label: str) -> str:
-    value = _text(form, key)
-    if not value:
-        raise FormError(f"Vui lòng nhập {label.lower()}")
-    return value
-
-
 def _int(form: Form, key: str, label: str) -> int:
-    raw = _required(form, key, label)
-    try:
-        return int(raw)
-    except ValueError:
-        raise FormError(f"{label} phải là số nguyên (đã nhập: {raw})") from None
+    return form_int(form, key, label, "{label} phải là số nguyên (đã nhập: {raw})")
 
 
 def _order_done(verb: str) -> Callable[[Any], str]:

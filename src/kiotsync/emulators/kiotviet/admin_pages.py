@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.datastructures import MultiDict
 from werkzeug.utils import redirect
 
 from ..common import Request, Response
+from ..common.admin_forms import COMMON_CONTROL, Call, Form, FormError
+from ..common.admin_forms import form_int as _int
+from ..common.admin_forms import form_required as _required
+from ..common.admin_forms import form_text as _text
 from .admin_html import ADMIN_PATH, control_call, error_text, esc, html_response, page
 from .admin_view import SETTING_LABELS, View, render
 from .model import DELIVERY_STATUS
@@ -29,47 +31,8 @@ from .model import DELIVERY_STATUS
 if TYPE_CHECKING:
     from .app import KiotVietApp
 
-Form = MultiDict[str, str]
-
-COMMON_CONTROL = (
-    "POST /_emulator/reset",
-    "POST /_emulator/seed",
-    "GET|POST|DELETE /_emulator/faults",
-    "GET|DELETE /_emulator/requests",
-    "GET|PUT /_emulator/config",
-    "GET|POST /_emulator/clock",
-    "GET /_emulator/webhooks",
-    "POST /_emulator/webhooks/drain",
-)
-
-
-class FormError(Exception):
-    """A field the shop owner typed is unusable; the message is shown on the page."""
-
-
-@dataclass(frozen=True)
-class Call:
-    """One JSON control-plane request a form stands for, and how to word its success."""
-
-    method: str
-    path: str
-    body: dict[str, Any]
-    done: Callable[[Any], str]
-    anchor: str
-
 
 # -- field parsing -----------------------------------------------------------------------------
-def _text(form: Form, key: str) -> str:
-    return (form.get(key) or "").strip()
-
-
-def _required(form: Form, key: str, label: str) -> str:
-    value = _text(form, key)
-    if not value:
-        raise FormError(f"Vui lòng nhập {label.lower()}")
-    return value
-
-
 def _number(form: Form, key: str, label: str, positive: bool = False) -> float:
     raw = _required(form, key, label)
     try:
@@ -83,14 +46,6 @@ def _number(form: Form, key: str, label: str, positive: bool = False) -> float:
     if value < 0:
         raise FormError(f"{label} không được âm")
     return value
-
-
-def _int(form: Form, key: str, label: str) -> int:
-    raw = _required(form, key, label)
-    try:
-        return int(raw)
-    except ValueError:
-        raise FormError(f"{label} không hợp lệ (đã nhập: {raw})") from None
 
 
 # -- the forms ---------------------------------------------------------------------------------
