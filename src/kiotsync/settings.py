@@ -83,7 +83,8 @@ else:
         "filename": CONFIG.queue_url.removeprefix("sqlite:///"),
         "immediate": False,
         "utc": True,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        # SQLite is polled: keep the idle back-off short so a webhook is picked up within ~0.5 s.
+        "consumer": {"workers": 2, "worker_type": "thread", "initial_delay": 0.05, "backoff": 1.15, "max_delay": 0.5},
     }
 
 LANGUAGE_CODE = "vi"
