@@ -44,10 +44,9 @@ class Shop:
     # -- quiet -------------------------------------------------------------------------------
     def settle(self, rounds: int = 6) -> None:
         """Let every webhook (and what it triggers) land."""
+        live = [d for d in (self.p.hv.webhooks, self.p.kv.webhooks) if not getattr(d, "_paused", False)]
         for _ in range(rounds):
-            a = self.p.hv.webhooks.drain(10)
-            b = self.p.kv.webhooks.drain(10)
-            if a and b and self.p.hv.webhooks.pending() == 0 and self.p.kv.webhooks.pending() == 0:
+            if all(d.drain(10) for d in live) and all(d.pending() == 0 for d in live):
                 return
         time.sleep(0.05)
 
@@ -55,7 +54,12 @@ class Shop:
     def web_order(self, lines: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
             "line_items": lines or [{"sku": "ATCB-DEN-M", "quantity": 2}],
-            "customer": {"first_name": "An", "last_name": "Nguyễn Văn", "phone": PHONE, "email": "an@example.vn"},
+            "customer": {
+                "first_name": "An",
+                "last_name": "Nguyễn Văn",
+                "phone": PHONE,
+                "email": "an@example.vn",
+            },
             "shipping_address": {
                 "name": "Nguyễn Văn An",
                 "phone": PHONE,
@@ -99,6 +103,14 @@ class Shop:
     def kv_order(self, order_id: int) -> Any:
         with get_wiring().kiotviet(self.tenant) as kv:
             return kv.get_order(order_id)
+
+    def kv_products(self) -> list[Any]:
+        with get_wiring().kiotviet(self.tenant) as kv:
+            return kv.list_products(include_inventory=False).items
+
+    def kv_customers(self) -> list[Any]:
+        with get_wiring().kiotviet(self.tenant) as kv:
+            return kv.list_customers().items
 
     def kv_invoices(self, order_id: int) -> list[Any]:
         with get_wiring().kiotviet(self.tenant) as kv:
@@ -163,4 +175,9 @@ def hv_shop(shop: Shop) -> Shop:
 
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No real waiting: the order retries are made due by ``Shop.retry_due`` and the clients'
+    in-call back-off is zero (what is tested is *whether* things are retried)."""
+    from kiotsync.httpkit.retry import RetryPolicy
+
     monkeypatch.setattr(order_sync, "RETRY_DELAYS_S", (0.0, 0.0, 0.0, 0.0, 0.0))
+    monkeypatch.setattr(RetryPolicy, "backoff", lambda self, attempt, rng=None: 0.0)

@@ -38,14 +38,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--products", type=int, default=2500, help="variant groups in KiotViet (default 2500)")
     p.add_argument("--variants", type=int, default=4, help="SKUs per group (default 4)")
     p.add_argument(
-        "--time-scale", type=float, default=5.0,
-        help="emulator speed-up; Haravan leaks 4×scale calls per real second (default 5)",
+        "--time-scale",
+        type=float,
+        default=4.0,
+        help="emulator speed-up; Haravan leaks 4×scale calls per real second (default 4)",
     )
     p.add_argument("--quick", action="store_true", help="smoke run: 40 products × 2 variants")
     p.add_argument("--timeout", type=float, default=3600.0, help="give up after this many seconds")
-    p.add_argument("--database-url", default=None, help="KIOTSYNC_DATABASE_URL (default: SQLite in a temp dir)")
+    p.add_argument(
+        "--database-url", default=None, help="KIOTSYNC_DATABASE_URL (default: SQLite in a temp dir)"
+    )
     p.add_argument("--queue-url", default=None, help="KIOTSYNC_QUEUE_URL (default: SqliteHuey in a temp dir)")
     p.add_argument("--workers", type=int, default=None, help="Huey worker threads (default: settings)")
+    p.add_argument("--profile", default=None, metavar="FILE", help="cProfile the sync job into FILE")
+    p.add_argument("--timings", action="store_true", help="report wall time spent in the job's main steps")
     args = p.parse_args(argv)
     if args.quick:
         args.products, args.variants = 40, 2
@@ -55,7 +61,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> dict[str, Any]:
     args = parse(argv)
     skus = args.products * args.variants
-    say(f"catalog: {args.products} products × {args.variants} variants = {skus} SKUs, time scale {args.time_scale}")
+    say(
+        f"catalog: {args.products} products × {args.variants} variants = {skus} SKUs, time scale {args.time_scale}"
+    )
     started = time.monotonic()
     emulators, app, shop = harness.boot(
         kv_seed={"products": args.products, "variants_per_product": args.variants},
@@ -68,44 +76,39 @@ def main(argv: list[str]) -> dict[str, Any]:
         say(f"set-up done in {time.monotonic() - started:.1f}s (install, KiotViet connection, settings)")
         result = _run(args, emulators, shop, skus)
     finally:
-        app.stop()
         emulators.stop()
+        app.stop()
     return result
 
 
-def _run(args: argparse.Namespace, emulators: harness.Emulators, shop: harness.Shop, skus: int) -> dict[str, Any]:
+def _run(
+    args: argparse.Namespace, emulators: harness.Emulators, shop: harness.Shop, skus: int
+) -> dict[str, Any]:
     from kiotsync.catalog import services
     from kiotsync.catalog.models import SyncJob
-    from kiotsync.haravan.pacing import SHOP_PACERS
+    from kiotsync.haravan.pacing import SHOP_PACERS, LeakyBucketPacer
     from kiotsync.tenants.models import Tenant
 
     scale = args.time_scale
     leak = HARAVAN_LEAK * scale
     # Start from an empty bucket, as a shop that has been quiet for a while would.
     time.sleep(HARAVAN_BUCKET / leak + 0.2)
-    pacer: Any = SHOP_PACERS.get(shop.orgid, lambda: None)
-    waited0 = getattr(pacer, "waited_s", 0.0)
+    pacer = SHOP_PACERS.get(shop.orgid, lambda: LeakyBucketPacer(HARAVAN_BUCKET, leak))
+    waited0 = pacer.waited_s
     kv_seq, hv_seq = emulators.last_seq("kiotviet"), emulators.last_seq("haravan")
     offset = emulators.clock_offset()
     usage0 = harness.Usage.now()
     t0 = time.monotonic()
     p0 = time.time() + offset  # platform time at the click
-    job = services.start_sync_now(Tenant.objects.get(pk=shop.tenant_id))
-    say(f"Sync now pressed (job {job.pk}); waiting…")
-
-    last_report = [0.0]
-
-    def done() -> bool:
-        job.refresh_from_db(fields=["state", "done", "total", "message"])
-        if time.monotonic() - last_report[0] > 15:
-            last_report[0] = time.monotonic()
-            say(f"  {time.monotonic() - t0:6.1f}s  {job.state} {job.done}/{job.total}")
-        return job.state in (SyncJob.State.DONE, SyncJob.State.FAILED)
-
-    finished = harness.wait_until(done, args.timeout, 0.05)
-    wall = time.monotonic() - t0
+    timings = _timings() if args.timings else None
+    with harness.profiled(services, "run_job", args.profile):
+        job = services.start_sync_now(Tenant.objects.get(pk=shop.tenant_id))
+        say(f"Sync now pressed (job {job.pk}); waiting…")
+        finished, wall = _wait(job, args.timeout, t0)
     usage1 = harness.Usage.now()
-    waited = getattr(pacer, "waited_s", 0.0) - waited0
+    if timings is not None:
+        timings.restore()
+    waited = pacer.waited_s - waited0
     kv_log, _ = emulators.requests("kiotviet", kv_seq)
     hv_log, _ = emulators.requests("haravan", hv_seq)
     say(f"job {job.state} after {wall:.1f}s: {job.message}")
@@ -134,7 +137,10 @@ def _run(args: argparse.Namespace, emulators: harness.Emulators, shop: harness.S
         "job_message": job.message,
         "calls": {"kiotviet": kv_calls["calls"], "haravan": hv_calls["calls"]},
         "minimum_calls": {"kiotviet": minimum_kv, "haravan": minimum_hv},
-        "extra_calls": {"kiotviet": kv_calls["calls"] - minimum_kv, "haravan": hv_calls["calls"] - minimum_hv},
+        "extra_calls": {
+            "kiotviet": kv_calls["calls"] - minimum_kv,
+            "haravan": hv_calls["calls"] - minimum_hv,
+        },
         "calls_by_endpoint": {"kiotviet": kv_calls["by_endpoint"], "haravan": hv_calls["by_endpoint"]},
         "wall_s": round(wall, 2),
         "rate_limit_s": round(rate_s, 2),
@@ -149,6 +155,8 @@ def _run(args: argparse.Namespace, emulators: harness.Emulators, shop: harness.S
         "cpu_ms_per_sku": round(cpu * 1000 / skus, 3),
         "check": check,
     }
+    if timings is not None:
+        result["timings"] = timings.report()
     goals = {
         # None: the run is too small for the rate limit to matter (a --quick smoke run).
         "ratio_le_1_1": None if ratio is None else ratio <= RATIO_GOAL,
@@ -165,7 +173,50 @@ def _run(args: argparse.Namespace, emulators: harness.Emulators, shop: harness.S
     return result
 
 
-def _phases(hv_com: list[dict[str, Any]], kv_log: list[dict[str, Any]], p0: float, scale: float) -> dict[str, Any]:
+def _timings() -> harness.Timings:
+    from kiotsync.catalog import executor, ingest, loaders, refresh, services, stocksync
+    from kiotsync.haravan.client import HaravanClient
+    from kiotsync.kiotviet.client import KiotVietClient
+
+    t = harness.Timings()
+    for module, names in (
+        (refresh, ["refresh_kiotviet", "refresh_haravan"]),
+        (
+            ingest,
+            ["upsert_kv_rows", "apply_stock", "mark_kv_deleted", "upsert_hv_products", "kv_rows_from_wire"],
+        ),
+        (loaders, ["kv_rows", "links", "hv_products", "observations", "expand_groups", "deleted_kv_ids"]),
+        (services, ["plan_kiotviet_to_haravan", "_clear_settled_intents", "flush_stock"]),
+        (executor, ["record_statuses", "link_product", "link_new_variants", "event"]),
+        (stocksync, ["sync_stock", "plan_stock", "_record_targets", "_mark_clean"]),
+        (executor.ProductExecutor, ["run", "_link_created"]),
+        (HaravanClient, ["create_product", "adjust_or_set", "inventory_locations"]),
+        (KiotVietClient, ["list_products"]),
+    ):
+        for name in names:
+            t.wrap(module, name, f"{getattr(module, '__name__', module)}.{name}".replace("kiotsync.", ""))
+    return t
+
+
+def _wait(job: Any, timeout: float, t0: float) -> tuple[bool, float]:
+    from kiotsync.catalog.models import SyncJob
+
+    last_report = [t0]
+
+    def done() -> bool:
+        job.refresh_from_db(fields=["state", "done", "total", "message"])
+        if time.monotonic() - last_report[0] > 15:
+            last_report[0] = time.monotonic()
+            say(f"  {time.monotonic() - t0:6.1f}s  {job.state} {job.done}/{job.total}")
+        return job.state in (SyncJob.State.DONE, SyncJob.State.FAILED)
+
+    finished = harness.wait_until(done, timeout, 0.05)
+    return finished, time.monotonic() - t0
+
+
+def _phases(
+    hv_com: list[dict[str, Any]], kv_log: list[dict[str, Any]], p0: float, scale: float
+) -> dict[str, Any]:
     """When things happened, in real seconds after the click (request log times are platform time)."""
 
     def real(t: float) -> float:
@@ -194,7 +245,9 @@ def _check(emulators: harness.Emulators, shop: harness.Shop, products: int, skus
     page = 1
     while True:
         body = emulators.hv(
-            "GET", f"/shops/{shop.orgid}/com/products.json", params={"limit": 250, "page": page, "fields": "id,variants"}
+            "GET",
+            f"/shops/{shop.orgid}/com/products.json",
+            params={"limit": 250, "page": page, "fields": "id,variants"},
         )
         items = body.get("products", [])
         count += len(items)
@@ -205,14 +258,17 @@ def _check(emulators: harness.Emulators, shop: harness.Shop, products: int, skus
         page += 1
     duplicates = sum(n - 1 for n in seen.values() if n > 1)
     # Stock: Haravan available = KiotViet onHand − reserved (one branch, nothing committed) for a sample.
-    links = list(VariantLinkRecord.objects.filter(tenant_id=shop.tenant_id).order_by("kv_id")[:: max(1, skus // 50)])
+    links = list(
+        VariantLinkRecord.objects.filter(tenant_id=shop.tenant_id).order_by("kv_id")[:: max(1, skus // 50)]
+    )
     expected = {
         s.kv_id: max(0, int(s.on_hand - s.reserved))
         for s in KvStock.objects.filter(tenant_id=shop.tenant_id, kv_id__in=[lk.kv_id for lk in links])
     }
     ids = ",".join(str(lk.hv_variant_id) for lk in links[:50])
     levels = emulators.hv(
-        "GET", f"/shops/{shop.orgid}/com/inventory_locations.json",
+        "GET",
+        f"/shops/{shop.orgid}/com/inventory_locations.json",
         params={"variant_ids": ids, "location_ids": shop.location_id, "limit": 250},
     )["inventory_locations"]
     available = {row["variant_id"]: row["qty_onhand"] - row["qty_commited"] for row in levels}

@@ -4,7 +4,8 @@ Why this shape: the figures must describe the *app* (its wall time, calls, CPU a
 the two emulators run in a separate process (``python -m kiotsync.bench.harness``) sharing one
 platform :class:`~kiotsync.emulators.common.Clock`, and this process runs the product exactly as
 the embedded mode does — Django on a fresh data dir (SQLite + SqliteHuey by default), the WSGI
-app on a real socket (webhooks arrive over HTTP), the real Huey consumer with worker threads, and
+app served by waitress on a real socket as ``kiotsync serve`` does (webhooks arrive over HTTP),
+the real Huey consumer with worker threads (``kiotsync worker``'s settings), and
 the real clients with their pacers. The merchant's steps go through the real paths too: the
 Haravan install is the OAuth round trip through the app's ``/install`` (Haravan auto-approves as
 the owner), KiotViet is connected with :func:`kiotsync.services.kiotviet_connection.connect`
@@ -125,7 +126,59 @@ def _serve_emulators(time_scale: float) -> None:
     hv.stop()
 
 
+def drive(base_url: str, steps: list[dict[str, Any]], timeout: float = 3600.0) -> list[dict[str, Any]]:
+    """Make timed control-plane calls from a separate process and return when each was sent.
+
+    ``steps``: ``{"at": seconds after the start, "method", "path", "json"}``. Why a process of
+    its own: sending from the app's process would compete with the app for its interpreter
+    lock (and be slowed by it), bending both the schedule and the app's figures. Returns
+    ``{"sent": time.time() just before sending, "status"}`` per step."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "kiotsync.bench.harness", "--drive", base_url],
+        input=json.dumps(steps),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return list(json.loads(proc.stdout))
+
+
+def _drive(base_url: str) -> None:
+    steps = json.loads(sys.stdin.read())
+    out = []
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        start = time.monotonic()
+        for step in steps:
+            pause = start + float(step["at"]) - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            sent = time.time()
+            resp = client.request(step.get("method", "POST"), step["path"], json=step.get("json"))
+            out.append({"sent": sent, "status": resp.status_code})
+    print(json.dumps(out), flush=True)
+
+
 # -- the app (this process) -------------------------------------------------------------------
+
+
+class _AppServer:
+    """The app on a real socket with waitress, as ``kiotsync serve`` runs it (a pool of 8
+    threads), in a daemon thread of this process."""
+
+    def __init__(self, app: Any, threads: int = 8) -> None:
+        import waitress.server
+
+        self.server: Any = waitress.server.create_server(
+            app, host="127.0.0.1", port=0, threads=threads, ident="kiotsync"
+        )
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self._thread = threading.Thread(target=self.server.run, name="app-server", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.close()
+        self._thread.join(timeout=10)
 
 
 class _LazyWsgi:
@@ -163,15 +216,13 @@ class App:
         time_scale: float = 1.0,
         workers: int | None = None,
     ) -> None:
-        from kiotsync.emulators.common import ServerThread
-
         self.emulators = emulators
         self.time_scale = time_scale
         self.workers = workers
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="kiotsync-bench-")
         self.data_dir = Path(data_dir or self._tmp.name)  # type: ignore[union-attr]
         self._wsgi = _LazyWsgi()
-        self.server = ServerThread(self._wsgi, "127.0.0.1", 0).start()
+        self.server = _AppServer(self._wsgi)
         self.url = self.server.url
         self.database_url = database_url
         self.queue_url = queue_url
@@ -208,14 +259,14 @@ class App:
         from kiotsync.runtime import migrate, setup_django, wsgi_app
 
         setup_django()
+        migrate(verbosity=0)
+        self._wsgi.app = wsgi_app()  # (sets Django up again, logging included)
         # The app logs as in production (INFO), into a file so the figures stay readable.
         self.log_path = self.data_dir / "app.log"
         self._log_file = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler):
                 handler.setStream(self._log_file)
-        migrate(verbosity=0)
-        self._wsgi.app = wsgi_app()
 
     def start_worker(self) -> None:
         """The real Huey consumer (worker threads + scheduler), without taking over signals."""
@@ -225,7 +276,8 @@ class App:
         from huey.consumer import Consumer
         from huey.contrib.djhuey import HUEY
 
-        options: dict[str, Any] = dict(settings.HUEY.get("consumer", {}))
+        huey_settings: dict[str, Any] = settings.HUEY
+        options: dict[str, Any] = dict(huey_settings.get("consumer", {}))
         if self.workers:
             options["workers"] = self.workers
         options.setdefault("worker_type", "thread")
@@ -241,6 +293,12 @@ class App:
             self.consumer.stop(graceful=True)
         self.server.stop()
         if getattr(self, "_log_file", None) is not None:
+            import logging
+
+            # Late lines (a thread still finishing) go nowhere rather than to a closed file.
+            for handler in logging.getLogger().handlers:
+                if isinstance(handler, logging.StreamHandler):
+                    handler.setStream(open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
             self._log_file.close()
         if self._tmp is not None:
             self._tmp.cleanup()
@@ -279,6 +337,19 @@ class App:
         return Shop(tenant.pk, orgid, kv_creds["retailer"], choices.locations[0][0], kv_creds, hv_creds)
 
 
+def haravan_topics() -> list[str]:
+    """The Haravan topics the app has a handler for: what its partner-dashboard registration
+    lists (a topic nobody handles, e.g. ``inventorylocationbalances/update`` — one delivery per
+    stock row written — would only be stored and ignored)."""
+    from kiotsync.inbox.models import InboundEvent
+    from kiotsync.services import dispatch
+
+    dispatch._load_handlers()
+    handled = {topic for platform, topic in dispatch._HANDLERS if platform == InboundEvent.Platform.HARAVAN}
+    # Aliases the handlers also accept (``app_uninstalled``) are not dashboard topic names.
+    return sorted(topic for topic in handled if "/" in topic)
+
+
 def boot(
     *,
     kv_seed: dict[str, Any],
@@ -290,7 +361,9 @@ def boot(
     """Emulators seeded, app up, shop installed + connected + configured, worker running."""
     emulators = start_emulators(time_scale)
     try:
-        app = App(emulators, database_url=database_url, queue_url=queue_url, time_scale=time_scale, workers=workers)
+        app = App(
+            emulators, database_url=database_url, queue_url=queue_url, time_scale=time_scale, workers=workers
+        )
         kv_creds = emulators.kv("POST", "/seed", json={"preset": "empty", "seed": 1, **kv_seed})
         hv_creds = emulators.hv(
             "POST",
@@ -310,6 +383,7 @@ def boot(
                 "client_id": hv_creds["client_id"],
                 "webhook_url": f"{app.url}/webhooks/haravan",
                 "webhook_verify_token": VERIFY_TOKEN,
+                "topics": haravan_topics(),
             },
         )
         app.start_worker()
@@ -390,6 +464,68 @@ def sampler(fn: Callable[[], None], every_s: float) -> Iterator[None]:
         thread.join()
 
 
+@contextmanager
+def profiled(target: Any, name: str, path: str | None) -> Iterator[None]:
+    """With ``path``: run every call of ``target.name`` under cProfile (in whichever thread calls
+    it, e.g. a Huey worker) and dump the stats there at the end (``python -m pstats path``)."""
+    if not path:
+        yield
+        return
+    import cProfile
+
+    original = getattr(target, name)
+    profile = cProfile.Profile()
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return profile.runcall(original, *args, **kwargs)
+
+    setattr(target, name, wrapper)
+    try:
+        yield
+    finally:
+        setattr(target, name, original)
+        profile.dump_stats(path)
+
+
+class Timings:
+    """Wall time spent inside chosen functions (``--timings``): where a job's time goes,
+    without a profiler's overhead. Patched as module attributes, so callers that look the
+    function up through its module (``loaders.kv_rows(...)``) are measured."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, list[float]] = {}
+        self._undo: list[tuple[Any, str, Any]] = []
+        self._lock = threading.Lock()
+
+    def wrap(self, target: Any, name: str, label: str | None = None) -> None:
+        original = getattr(target, name)
+        key = label or f"{getattr(target, '__name__', target)}.{name}"
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - start
+                with self._lock:
+                    entry = self.totals.setdefault(key, [0, 0.0])
+                    entry[0] += 1
+                    entry[1] += elapsed
+
+        setattr(target, name, timed)
+        self._undo.append((target, name, original))
+
+    def restore(self) -> None:
+        for target, name, original in reversed(self._undo):
+            setattr(target, name, original)
+        self._undo.clear()
+
+    def report(self) -> dict[str, dict[str, float]]:
+        with self._lock:
+            items = sorted(self.totals.items(), key=lambda kv: -kv[1][1])
+            return {k: {"calls": int(n), "s": round(t, 3)} for k, (n, t) in items}
+
+
 def percentile(values: list[float], pct: float) -> float | None:
     """Nearest-rank percentile (``pct`` in 0..100)."""
     if not values:
@@ -406,6 +542,11 @@ def say(message: str) -> None:
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(description="both emulators on one clock (benchmark child process)")
+    parser = argparse.ArgumentParser(description="benchmark child processes: the emulators, or a driver")
     parser.add_argument("--time-scale", type=float, default=1.0)
-    _serve_emulators(parser.parse_args().time_scale)
+    parser.add_argument("--drive", metavar="BASE_URL", help="run timed calls read from stdin (see drive())")
+    cli = parser.parse_args()
+    if cli.drive:
+        _drive(cli.drive)
+    else:
+        _serve_emulators(cli.time_scale)

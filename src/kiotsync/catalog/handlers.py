@@ -44,9 +44,9 @@ def _wake_products(tenant: Tenant, ids: set[int]) -> None:
 def _wake_stock(tenant: Tenant, ids: set[int]) -> None:
     settings = _auto(tenant)
     if ids and settings and settings.sync_stock:
-        from .tasks import flush_stock_task
+        from .tasks import request_stock_flush
 
-        transaction.on_commit(lambda: flush_stock_task(tenant.pk))
+        transaction.on_commit(lambda: request_stock_flush(tenant.pk))
 
 
 @handles(InboundEvent.Platform.KIOTVIET, "product.update", "product.delete", "stock.update")

@@ -69,6 +69,20 @@ def expand_groups(tenant: Tenant, kv_ids: Collection[int]) -> set[int]:
     return ids
 
 
+def stock_dependents(tenant: Tenant, kv_ids: Collection[int]) -> set[int]:
+    """``kv_ids`` plus the rows whose stock is derived from them: their alternative units and
+    the combos using any of these. (Unlike :func:`expand_groups`, variant siblings are left
+    out: a variant's stock depends on nothing but its own row.)"""
+    ids = set(kv_ids)
+    if not ids:
+        return ids
+    ids |= set(KvRow.objects.filter(tenant=tenant, master_unit_id__in=list(ids)).values_list("kv_id", flat=True))
+    for combo in KvRow.objects.filter(tenant=tenant, type=1, deleted=False).only("kv_id", "data"):
+        if any(pid in ids for pid, _q in combo.data.get("components", [])):
+            ids.add(combo.kv_id)
+    return ids
+
+
 def _q_in(keys: set[int]):  # type: ignore[no-untyped-def]
     from django.db.models import Q
 
@@ -97,12 +111,17 @@ def opt_outs(tenant: Tenant) -> set[int]:
     return set(KvRow.objects.filter(tenant=tenant, opted_out=True).values_list("kv_id", flat=True))
 
 
-def links(tenant: Tenant) -> list[Link]:
+def links(tenant: Tenant, kv_ids: Collection[int] | None = None) -> list[Link]:
+    """Every link, or (``kv_ids``) the links of those rows / groups only."""
+    products = ProductLinkRecord.objects.filter(tenant=tenant)
+    variants = VariantLinkRecord.objects.filter(tenant=tenant)
+    if kv_ids is not None:
+        products = products.filter(kv_group_id__in=list(kv_ids))
+        variants = variants.filter(kv_id__in=list(kv_ids))
     out: list[Link] = [
-        ProductLink(p.kv_group_id, p.hv_product_id, Fingerprints.of(p.pushed or {}))
-        for p in ProductLinkRecord.objects.filter(tenant=tenant)
+        ProductLink(p.kv_group_id, p.hv_product_id, Fingerprints.of(p.pushed or {})) for p in products
     ]
-    for v in VariantLinkRecord.objects.filter(tenant=tenant):
+    for v in variants:
         out.append(
             VariantLink(
                 v.kv_id,

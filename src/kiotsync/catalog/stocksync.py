@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kiotsync.core import StockPlan, plan_stock
 from kiotsync.core.domain import HvInventoryLevel
+from kiotsync.haravan.client import HaravanClient
 from kiotsync.haravan.client import StockLine as WireLine
 from kiotsync.httpkit.errors import PlatformError
 from kiotsync.tenants.models import SyncSettings, Tenant
@@ -27,6 +30,9 @@ from . import loaders, translate
 from .executor import event
 from .explain import explain
 from .models import KvStock, VariantLinkRecord
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 log = logging.getLogger(__name__)
 
@@ -46,17 +52,27 @@ def sync_stock(
     kv_ids: Collection[int] | None = None,
     *,
     fresh_variants: Collection[int] = (),
+    whole_groups: bool = True,
+    client: HaravanClient | None = None,
 ) -> StockOutcome:
     """Plan and write stock for ``kv_ids`` (None: every linked row).
 
     ``fresh_variants``: Haravan variants created in this run — known to hold nothing and
     have nothing committed, so their balances are not read back (saves calls).
+    ``whole_groups=False`` (stock-only changes): take just the rows whose stock depends on
+    ``kv_ids`` instead of their whole variant groups — siblings' balances are not read.
+    ``client``: a Haravan client to reuse (building one costs ~50 ms: TLS context + pool).
     """
     settings = SyncSettings.objects.get(tenant=tenant)
     outcome = StockOutcome()
     if not settings.sync_stock or not settings.haravan_location_id:
         return outcome
-    scope = None if kv_ids is None else loaders.expand_groups(tenant, kv_ids)
+    if kv_ids is None:
+        scope = None
+    elif whole_groups:
+        scope = loaders.expand_groups(tenant, kv_ids)
+    else:
+        scope = loaders.stock_dependents(tenant, kv_ids)
     rows = loaders.kv_rows(tenant, scope)
     if scope is not None:
         extra = loaders.combo_components(rows) - {r.id for r in rows}
@@ -64,7 +80,7 @@ def sync_stock(
         if extra or base_units:
             rows += loaders.kv_rows(tenant, extra | base_units)
     ids = {r.id for r in rows}
-    links = loaders.links(tenant)
+    links = loaders.links(tenant) if scope is None else loaders.links(tenant, ids)
     variant_links = [link for link in links if getattr(link, "hv_variant_id", None) and link.kv_product_id in ids]  # type: ignore[union-attr]
     if not variant_links:
         _mark_clean(tenant, ids, None)
@@ -73,7 +89,7 @@ def sync_stock(
     location = settings.haravan_location_id
     fresh = set(fresh_variants)
     to_read = [link.hv_variant_id for link in variant_links if link.hv_variant_id not in fresh]  # type: ignore[union-attr]
-    client = get_wiring().haravan(tenant)
+    client = client or get_wiring().haravan(tenant)
     try:
         levels = [translate.hv_level(loc) for loc in client.inventory_locations(to_read, [location])] if to_read else []
     except PlatformError as exc:
@@ -115,11 +131,7 @@ def _execute(tenant: Tenant, client, plan: StockPlan, outcome: StockOutcome) -> 
             continue
         outcome.batches += 1
         outcome.lines += len(batch.lines)
-        with transaction.atomic():
-            for line in batch.lines:
-                VariantLinkRecord.objects.filter(tenant=tenant, kv_id=line.kv_product_id).update(
-                    stock_target=line.target, stock_basis=[list(b) for b in line.basis], stock_pushed_at=now
-                )
+        _record_targets(tenant, [(line.kv_product_id, line.target, line.basis) for line in batch.lines], now)
         if len(batch.lines) <= 20:
             for line in batch.lines:
                 event(tenant, "stock", kv_id=line.kv_product_id, product_id=line.product_id, variant_id=line.variant_id,
@@ -127,12 +139,33 @@ def _execute(tenant: Tenant, client, plan: StockPlan, outcome: StockOutcome) -> 
                       changes={"available": line.target, "on_hand_set": line.quantity})
         else:
             event(tenant, "stock", call="POST /com/inventories/adjustorset.json", changes={"lines": len(batch.lines)})
-    for ack in plan.acks:
-        VariantLinkRecord.objects.filter(tenant=tenant, kv_id=ack.kv_product_id).update(
-            stock_target=ack.target, stock_basis=[list(b) for b in ack.basis]
-        )
-        outcome.acks += 1
+    acks = list(plan.acks)
+    for start in range(0, len(acks), 500):
+        _record_targets(tenant, [(a.kv_product_id, a.target, a.basis) for a in acks[start : start + 500]], None)
+    outcome.acks += len(acks)
 
+
+def _record_targets(tenant: Tenant, targets: list[tuple[int, int, Any]], pushed_at: datetime | None) -> None:
+    """Store each row's applied target and basis (and when it was pushed).
+
+    One prepared UPDATE run for all rows (``executemany``): the ORM's ``bulk_update`` builds a
+    CASE expression per row and field and costs more than the writes themselves."""
+    if not targets:
+        return
+    meta = VariantLinkRecord._meta
+    qn = connection.ops.quote_name
+    names = ["stock_target", "stock_basis"] + (["stock_pushed_at"] if pushed_at is not None else [])
+    fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in names]
+    sets = ", ".join(f"{qn(str(f.column))} = %s" for f in fields)
+    tenant_col, kv_col = (qn(str(cast("Field[Any, Any]", meta.get_field(n)).column)) for n in ("tenant", "kv_id"))
+    sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {tenant_col} = %s AND {kv_col} = %s"
+    params = []
+    for kv_id, target, basis in targets:
+        values: list[Any] = [target, [list(b) for b in basis]] + ([pushed_at] if pushed_at is not None else [])
+        prepared = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+        params.append([*prepared, tenant.pk, kv_id])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 def _mark_clean(tenant: Tenant, ids: Collection[int], version_cut: int | None) -> None:
     qs = KvStock.objects.filter(tenant=tenant, kv_id__in=list(ids), dirty=True)
@@ -145,3 +178,7 @@ def dirty_rows(tenant: Tenant, limit: int = 5000) -> list[int]:
     return list(
         KvStock.objects.filter(tenant=tenant, dirty=True).values_list("kv_id", flat=True).distinct()[:limit]
     )
+
+
+def dirty_count(tenant: Tenant) -> int:
+    return KvStock.objects.filter(tenant=tenant, dirty=True).values("kv_id").distinct().count()

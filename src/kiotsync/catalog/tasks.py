@@ -50,6 +50,10 @@ def sync_group_task(tenant_id: int, kv_ids: list[int]) -> None:
             log.info("sync skipped: settings not saved yet")
 
 
+def _flush_lock(tenant_id: int) -> str:
+    return f"flush-stock-{tenant_id}"
+
+
 @db_task(retries=5, retry_delay=5)
 def flush_stock_task(tenant_id: int) -> None:
     """Coalesced: one flush per shop at a time; it loops until no dirty stock is left."""
@@ -60,12 +64,24 @@ def flush_stock_task(tenant_id: int) -> None:
     if tenant is None:
         return
     try:
-        with HUEY.lock_task(f"flush-stock-{tenant_id}"), tenant_context(tenant):
+        with HUEY.lock_task(_flush_lock(tenant_id)), tenant_context(tenant):
             flush_stock(tenant)
     except TaskLockedException:
         return  # the running flush will pick the new rows up
     if dirty_rows(tenant, limit=1):
         flush_stock_task(tenant_id)  # rows that became dirty while the lock was being released
+
+
+def request_stock_flush(tenant_id: int) -> None:
+    """Wake a flush for freshly committed dirty stock — unless one is running already.
+
+    Call it after the commit. A running flush loops until no dirty row is left and looks again
+    after releasing its lock, so a row committed before the lock was seen held is always picked
+    up; skipping the task then spares a queue round trip per webhook during a burst (and keeps
+    the queue free of flushes that would only find the lock taken)."""
+    if HUEY.is_locked(_flush_lock(tenant_id)):
+        return
+    flush_stock_task(tenant_id)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,4 +31,3 @@ class ImportForm(forms.Form):
                 _("Chỉ nhập được đơn trong vòng %(days)s ngày gần đây.") % {"days": IMPORT_MAX_DAYS}
             )
         return value
-

@@ -4,6 +4,9 @@ Haravan ``orders/*`` bodies are whole orders: stored as the link's snapshot when
 ``order.update`` / ``invoice.update`` bodies are partial: they only mark the KiotViet side stale
 (the sync reads it through the API). An invoice that names neither its order nor a KiotSync
 marker is looked up once through the API (``orderCode``).
+
+Handlers run in a worker already, so the order's sync runs right there (no second queue hop);
+if another worker holds the order, the trigger is left on the link for that worker.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from kiotsync.inbox.models import InboundEvent
 from kiotsync.kiotviet.webhooks import parse_webhook
 from kiotsync.services.dispatch import handles
 from kiotsync.tenants.models import KiotVietConnection
-from kiotsync.wiring import get_wiring
 
+from . import clients
 from .ingest import ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, link_for_invoice
 
 log = logging.getLogger(__name__)
@@ -26,7 +29,7 @@ HARAVAN_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders
 
 @handles(InboundEvent.Platform.HARAVAN, *HARAVAN_TOPICS)
 def on_haravan_order(event: InboundEvent) -> None:
-    from .sync import enqueue
+    from .sync import sync_link
 
     if (
         not isinstance(event.payload, dict)
@@ -35,12 +38,12 @@ def on_haravan_order(event: InboundEvent) -> None:
         return
     got = ingest_haravan(event.tenant, event.payload, via="webhook")
     if got is not None and got.changed:
-        enqueue(got.link.pk)
+        sync_link(got.link.pk)  # already in a worker: push now (one queue hop less)
 
 
 @handles(InboundEvent.Platform.KIOTVIET, "order.update", "invoice.update")
 def on_kiotviet_sale(event: InboundEvent) -> None:
-    from .sync import enqueue
+    from .sync import sync_link
 
     tenant = event.tenant
     if not KiotVietConnection.objects.filter(tenant=tenant).exists():
@@ -57,12 +60,11 @@ def on_kiotviet_sale(event: InboundEvent) -> None:
             for invoice in note.invoices():
                 if link_for_invoice(tenant, invoice) is None and invoice.id:
                     try:
-                        with get_wiring().kiotviet(tenant) as kv:
-                            invoice = kv.get_invoice(invoice.id)
+                        invoice = clients.kiotviet(tenant).get_invoice(invoice.id)
                     except NotFoundError:
                         continue
                 got = ingest_kiotviet_invoice(tenant, invoice, via="webhook")
                 if got is not None and got.changed:
                     woken.add(got.link.pk)
     for pk in sorted(woken):
-        enqueue(pk)
+        sync_link(pk)

@@ -47,8 +47,8 @@ def side_of(tenant: Tenant) -> core.Side:
 
 def sync_since(tenant: Tenant) -> datetime | None:
     """Orders placed before the KiotViet connection are not pushed unless imported."""
-    conn = KiotVietConnection.objects.filter(tenant=tenant).first()
-    return conn.connected_at if conn else None
+    # values_list: the connection row holds encrypted secrets that need not be decrypted here
+    return KiotVietConnection.objects.filter(tenant=tenant).values_list("connected_at", flat=True).first()
 
 
 def _skip_fields(reason: core.OrderReason | None) -> dict[str, Any]:
@@ -86,6 +86,15 @@ def _ingest_haravan(tenant: Tenant, payload: Mapping[str, Any], *, via: str, for
     wire = HvOrderWire.from_wire(payload)
     if not wire.id:
         return None
+    if not forced and wire.updated_at is not None:
+        # Fast path, without the write lock: nothing newer than what the link holds.
+        known = (
+            OrderLink.objects.filter(tenant=tenant, hv_order_id=wire.id)
+            .values_list("pk", "hv_updated_at")
+            .first()
+        )
+        if known is not None and known[1] is not None and wire.updated_at <= known[1]:
+            return Ingested(OrderLink.objects.get(pk=known[0]), False)
     hv = convert.hv_order(wire)
     with transaction.atomic():
         links = OrderLink.objects.select_for_update().filter(tenant=tenant)
@@ -120,7 +129,11 @@ def _ingest_haravan(tenant: Tenant, payload: Mapping[str, Any], *, via: str, for
             link.needs_sync = True
         link.save()
         if changed:
-            _event(link, _received_text("Haravan", via, hv.name), {"updated_at": str(hv.updated_at)})
+            _event(
+                link,
+                _received_text("Haravan", via, hv.name),
+                {"updated_at": str(hv.updated_at), "en": _received_en("Haravan", via, hv.name)},
+            )
     return Ingested(link, changed or created)
 
 
@@ -129,6 +142,11 @@ def _received_text(platform: str, via: str, name: str) -> str:
         via, via
     )
     return f"Nhận thay đổi từ {platform} ({how}): {name}"
+
+
+def _received_en(platform: str, via: str, name: str) -> str:
+    how = {"webhook": "webhook", "poll": "periodic check", "import": "import"}.get(via, via)
+    return f"Change received from {platform} ({how}): {name}"
 
 
 # -- KiotViet ---------------------------------------------------------------------------------
@@ -144,6 +162,24 @@ def _ingest_kiotviet_order(
     if not wire.id:
         return None
     hv_id = core.parse_marker(wire.description)
+    # Fast paths, without the write lock: KiotSync already read (or wrote) this version, or the
+    # order is one KiotSync does not track (a KiotViet-born order while KiotViet processes orders).
+    known = (
+        OrderLink.objects.filter(tenant=tenant, kv_order_id=wire.id)
+        .values_list("pk", "kv_modified_at")
+        .first()
+    )
+    if known is None and hv_id is None and side_of(tenant) != core.Side.HARAVAN:
+        return None
+    seen = known[1] if known is not None else None
+    if (
+        not forced
+        and known is not None
+        and seen is not None
+        and wire.modified_date is not None
+        and wire.modified_date <= seen
+    ):
+        return Ingested(OrderLink.objects.get(pk=known[0]), False)
     with transaction.atomic():
         links = OrderLink.objects.select_for_update().filter(tenant=tenant)
         link = links.filter(kv_order_id=wire.id).first()
@@ -191,7 +227,9 @@ def _ingest_kiotviet_order(
         link.save()
         if changed:
             _event(
-                link, _received_text("KiotViet", via, wire.code or str(wire.id)), {"modified": str(modified)}
+                link,
+                _received_text("KiotViet", via, wire.code or str(wire.id)),
+                {"modified": str(modified), "en": _received_en("KiotViet", via, wire.code or str(wire.id))},
             )
     return Ingested(link, changed)
 
@@ -228,5 +266,10 @@ def ingest_kiotviet_invoice(tenant: Tenant, wire: KvInvoiceWire, *, via: str) ->
         link.kv_stale = True
         link.needs_sync = True
         link.save(update_fields=["kv_stale", "needs_sync", "updated_at"])
-        _event(link, _received_text("KiotViet", via, f"{wire.code or wire.id}"), {"modified": str(modified)})
+        name = f"{wire.code or wire.id}"
+        _event(
+            link,
+            _received_text("KiotViet", via, name),
+            {"modified": str(modified), "en": _received_en("KiotViet", via, name)},
+        )
     return Ingested(link, True)

@@ -37,7 +37,10 @@ def claim(link_id: int) -> str | None:
             return None
         if link.lease_token and link.lease_until is not None and link.lease_until > now:
             return None
-        OrderLink.objects.filter(pk=link_id).update(lease_token=token, lease_until=now + LEASE)
+        # The claim also takes the trigger: a later one sets ``needs_sync`` again.
+        OrderLink.objects.filter(pk=link_id).update(
+            lease_token=token, lease_until=now + LEASE, needs_sync=False, queued_at=None, last_attempt_at=now
+        )
     return token
 
 
@@ -52,12 +55,23 @@ def release(link_id: int, token: str, *, again: bool) -> bool:
     (``needs_sync``) and answer True: the caller runs once more."""
     with transaction.atomic():
         link = (
-            OrderLink.objects.select_for_update().filter(pk=link_id).only("lease_token", "needs_sync").first()
+            OrderLink.objects.select_for_update()
+            .filter(pk=link_id)
+            .only("lease_token", "needs_sync", "kv_order_id")
+            .first()
         )
         if link is None or link.lease_token != token:
             return False
         if again and link.needs_sync:
-            OrderLink.objects.filter(pk=link_id).update(lease_until=timezone.now() + LEASE)
+            now = timezone.now()
+            # KiotViet may have changed while the run read it: read it again on the next run.
+            OrderLink.objects.filter(pk=link_id).update(
+                lease_until=now + LEASE,
+                needs_sync=False,
+                queued_at=None,
+                last_attempt_at=now,
+                kv_stale=link.kv_order_id is not None,
+            )
             return True
         OrderLink.objects.filter(pk=link_id).update(lease_token="", lease_until=None)
     return False

@@ -74,6 +74,7 @@ class OrderLink(models.Model):
     memory = models.JSONField(default=dict, blank=True)
     intent = models.JSONField(default=dict, blank=True)
     needs_sync = models.BooleanField(default=True)
+    queued_at = models.DateTimeField(null=True, blank=True)  # last time a sync job was queued
     attempts = models.PositiveIntegerField(default=0)
     next_retry_at = models.DateTimeField(null=True, blank=True)
     lease_token = models.CharField(max_length=40, blank=True)

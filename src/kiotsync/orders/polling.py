@@ -19,8 +19,8 @@ from kiotsync.httpkit.errors import PlatformError
 from kiotsync.logs import tenant_context
 from kiotsync.sync.models import StreamState
 from kiotsync.tenants.models import SyncSettings, Tenant
-from kiotsync.wiring import get_wiring
 
+from . import clients
 from .ingest import feed_for, ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, sync_since
 
 log = logging.getLogger(__name__)
@@ -50,42 +50,40 @@ def poll_tenant(tenant: Tenant) -> PollResult:
     woken: set[int] = set()
     feed = feed_for(tenant)
     now = timezone.now()
-    wiring = get_wiring()
     errors: list[str] = []
     with tenant_context(tenant):
         try:
-            hv = wiring.haravan(tenant)
+            hv = clients.haravan(tenant)
             latest = feed.hv_cursor
-            with hv:
-                for order in hv.iter_orders(updated_at_min=_start(feed.hv_cursor, tenant, now)):
-                    result.haravan += 1
-                    got = ingest_haravan(tenant, order.raw, via="poll")
-                    if got is not None and got.changed:
-                        woken.add(got.link.pk)
-                    if order.updated_at is not None and (latest is None or order.updated_at > latest):
-                        latest = order.updated_at
+            for order in hv.iter_orders(updated_at_min=_start(feed.hv_cursor, tenant, now)):
+                result.haravan += 1
+                got = ingest_haravan(tenant, order.raw, via="poll")
+                if got is not None and got.changed:
+                    woken.add(got.link.pk)
+                if order.updated_at is not None and (latest is None or order.updated_at > latest):
+                    latest = order.updated_at
             feed.hv_cursor = latest
         except PlatformError as exc:
             errors.append(f"Haravan: {exc.message}")
         try:
             settings = SyncSettings.objects.filter(tenant=tenant).first()
             branches = [settings.order_branch_id] if settings and settings.order_branch_id else None
-            with wiring.kiotviet(tenant) as kv:
-                orders = kv.list_orders(
-                    _start(feed.kv_orders_cursor, tenant, now), branch_ids=branches, include_delivery=False
-                )
-                for kv_order in orders:
-                    result.kiotviet += 1
-                    got = ingest_kiotviet_order(tenant, kv_order, via="poll", full=False)
-                    if got is not None and got.changed:
-                        woken.add(got.link.pk)
-                feed.kv_orders_cursor = orders.timestamp or now
-                invoices = kv.list_invoices(_start(feed.kv_invoices_cursor, tenant, now), branch_ids=branches)
-                for invoice in invoices:
-                    got = ingest_kiotviet_invoice(tenant, invoice, via="poll")
-                    if got is not None and got.changed:
-                        woken.add(got.link.pk)
-                feed.kv_invoices_cursor = invoices.timestamp or now
+            kv = clients.kiotviet(tenant)
+            orders = kv.list_orders(
+                _start(feed.kv_orders_cursor, tenant, now), branch_ids=branches, include_delivery=False
+            )
+            for kv_order in orders:
+                result.kiotviet += 1
+                got = ingest_kiotviet_order(tenant, kv_order, via="poll", full=False)
+                if got is not None and got.changed:
+                    woken.add(got.link.pk)
+            feed.kv_orders_cursor = orders.timestamp or now
+            invoices = kv.list_invoices(_start(feed.kv_invoices_cursor, tenant, now), branch_ids=branches)
+            for invoice in invoices:
+                got = ingest_kiotviet_invoice(tenant, invoice, via="poll")
+                if got is not None and got.changed:
+                    woken.add(got.link.pk)
+            feed.kv_invoices_cursor = invoices.timestamp or now
         except PlatformError as exc:
             errors.append(f"KiotViet: {exc.message}")
         feed.last_poll_at = now

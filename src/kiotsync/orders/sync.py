@@ -35,9 +35,8 @@ from kiotsync.kiotviet.client import KiotVietClient
 from kiotsync.kiotviet.models import Order as KvOrderWire
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import KiotVietConnection, Tenant
-from kiotsync.wiring import get_wiring
 
-from . import convert, display, inputs, lease
+from . import clients, convert, display, inputs, lease
 from .execute import Executor, Outcome, line_map
 from .failures import Failure, classify
 from .ingest import feed_for
@@ -49,11 +48,36 @@ log = logging.getLogger(__name__)
 #: order shows as an error ("KiotViet did not answer after N attempts").
 RETRY_DELAYS_S: Sequence[float] = (10, 30, 60, 120, 300, 600, 1800, 3600)
 MAX_ROUNDS = 6
+#: A queued sync job that has not run after this long is taken as lost and queued again.
+REQUEUE_AFTER = timedelta(seconds=60)
 MAX_RUNS = 4
 #: How far before an unknown-outcome attempt a lookup searches (clock skew between platforms).
 LOOKUP_MARGIN = timedelta(minutes=15)
 
 _CREATIONS = (core.CreateKvOrder, core.CreateHvOrder)
+
+
+#: Link fields a sync run writes (the rest belong to triggers, the lease and the merchant).
+_RUN_FIELDS = tuple(
+    f.name
+    for f in OrderLink._meta.concrete_fields
+    if f.name
+    not in (
+        "id",
+        "tenant",
+        "created_at",
+        "updated_at",
+        "needs_sync",
+        "queued_at",
+        "lease_token",
+        "lease_until",
+        "forced",
+        "last_attempt_at",
+        "skip_code",
+        "skip_params",
+        "origin",
+    )
+)
 
 
 class _Stop(Exception):
@@ -70,28 +94,49 @@ class _Run:
         self._kv: KiotVietClient | None = None
         self._hv: HaravanClient | None = None
         self.retried_after_refusal = False
+        self._settings: core.OrderSettings | None = None
+
+    @property
+    def settings(self) -> core.OrderSettings:
+        if self._settings is None:
+            self._settings = inputs.order_settings(self.tenant, self.feed)
+        return self._settings
 
     # -- clients ---------------------------------------------------------------------------
     def kv(self) -> KiotVietClient:
         if self._kv is None:
-            self._kv = get_wiring().kiotviet(self.tenant)
+            self._kv = clients.kiotviet(self.tenant)
         return self._kv
 
     def hv(self) -> HaravanClient:
         if self._hv is None:
-            self._hv = get_wiring().haravan(self.tenant)
+            self._hv = clients.haravan(self.tenant)
         return self._hv
-
-    def close(self) -> None:
-        for client in (self._kv, self._hv):
-            if client is not None:
-                client.close()
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, *fields: str) -> None:
-        self.link.save(update_fields=[*fields, "updated_at"] if fields else None)
+        """Write what the run owns. Fields other writers own while the run holds the lease
+        (triggers, lease, the merchant's "forced") are left alone, and a newer Haravan snapshot
+        stored meanwhile by a webhook is kept rather than overwritten with an older one."""
+        link = self.link
+        names = list(fields) or list(_RUN_FIELDS)
+        with transaction.atomic():
+            if "hv_snapshot" in names:
+                stored = (
+                    OrderLink.objects.select_for_update()
+                    .filter(pk=link.pk)
+                    .values_list("hv_updated_at", "hv_snapshot")
+                    .first()
+                )
+                if stored and stored[0] and (link.hv_updated_at is None or stored[0] > link.hv_updated_at):
+                    link.hv_updated_at, link.hv_snapshot = stored[0], stored[1]
+                    display.describe_haravan(link, convert.hv_order(link.hv_snapshot))
+            link.save(update_fields=[*names, "updated_at"])
 
-    def event(self, kind: str, message: str, ok: bool = True, **detail: Any) -> None:
+    def event(self, kind: str, message: str, ok: bool = True, *, en: str = "", **detail: Any) -> None:
+        """A timeline entry: Vietnamese in ``message``, English (if given) in ``detail["en"]``."""
+        if en:
+            detail["en"] = en[:2000]
         OrderEvent.objects.create(
             tenant=self.tenant, link=self.link, kind=kind, ok=ok, message=message[:2000], detail=detail
         )
@@ -170,27 +215,33 @@ class _Run:
                         [o.code for o in found],
                     )
                 self.adopt_kv(first, intent)
-        elif kind == "hv_order" and link.hv_order_id is None:
+        elif kind == "hv_order":
             code = str(intent["code"])
-            found_hv = [
-                o
-                for o in self.hv().iter_orders(created_at_min=since, order="created_at asc")
-                if convert.hv_order(o).kv_code_marker == code
-            ]
-            if found_hv:
-                order = min(found_hv, key=lambda o: o.id)
-                draft_lines = [
-                    core.HvDraftLine(v, 0, convert.ZERO, "", p) for v, p in intent.get("lines", [])
+            if link.hv_order_id is None:
+                found_hv = [
+                    o
+                    for o in self.hv().iter_orders(created_at_min=since, order="created_at asc")
+                    if convert.hv_order(o).kv_code_marker == code
                 ]
-                draft = core.HvOrderDraft(kv_code=code, lines=tuple(draft_lines), customer=None)
-                link.hv_order_id = order.id
-                self.store_hv(order.raw, force=True)
-                mem = core.Memory.from_json(intent.get("memory"))
-                mem = core.remember(mem, core.CreateHvOrder(draft), line_map=line_map(order.raw, draft))
+                if found_hv:
+                    order = min(found_hv, key=lambda o: o.id)
+                    link.hv_order_id = order.id
+                    self.store_hv(order.raw, force=True)
+            if link.hv_order_id is not None:
+                # Found by the lookup, or already attached by its own webhook (the note attribute):
+                # remember it as if the creation had answered.
+                lines = [core.HvDraftLine(v, 0, convert.ZERO, "", p) for v, p in intent.get("lines", [])]
+                draft = core.HvOrderDraft(kv_code=code, lines=tuple(lines), customer=None)
+                mem = core.remember(
+                    core.Memory.from_json(intent.get("memory")),
+                    core.CreateHvOrder(draft),
+                    line_map=line_map(link.hv_snapshot or {}, draft),
+                )
                 link.memory = mem.to_json()
                 self.event(
                     OrderEvent.Kind.ADOPTED,
-                    f"Tìm thấy đơn Haravan {order.name} đã tạo ở lần trước; dùng lại.",
+                    f"Tìm thấy đơn Haravan {link.hv_name} đã tạo ở lần trước; dùng lại.",
+                    en=f"Found Haravan order {link.hv_name} made by the previous attempt; using it.",
                 )
         link.intent = {}
         self.save()
@@ -203,13 +254,15 @@ class _Run:
         link.memory = dict(intent.get("memory") or link.memory)
         self.store_kv(order.raw, [])
         self.event(
-            OrderEvent.Kind.ADOPTED, f"Tìm thấy đơn KiotViet {order.code} đã tạo ở lần trước; dùng lại."
+            OrderEvent.Kind.ADOPTED,
+            f"Tìm thấy đơn KiotViet {order.code} đã tạo ở lần trước; dùng lại.",
+            en=f"Found KiotViet order {order.code} made by the previous attempt; using it.",
         )
 
     # -- planning --------------------------------------------------------------------------
     def plan(self) -> core.Plan:
         link = self.link
-        settings = inputs.order_settings(self.tenant, self.feed)
+        settings = self.settings
         memory = core.Memory.from_json(link.memory)
         skip = (
             core.OrderReason.of(core.OrderReasonCode(link.skip_code), **(link.skip_params or {}))
@@ -224,7 +277,8 @@ class _Run:
             targets: dict[int, core.KvTarget | None] = {}
             if kv is None and not hv.cancelled and (skip is None or link.forced):
                 inputs.ensure_kiotviet_meta(self.feed, self.kv())
-                settings = inputs.order_settings(self.tenant, self.feed)
+                self._settings = None
+                settings = self.settings
                 targets = inputs.kiotviet_targets(self.tenant, hv.lines)
             return core.plan_haravan_order(hv, kv, memory, settings, targets, skip=skip, forced=link.forced)
         if kv is None:
@@ -236,7 +290,6 @@ class _Run:
     def execute(self, action: core.OrderAction) -> None:
         link = self.link
         memory = core.Memory.from_json(link.memory)
-        settings = inputs.order_settings(self.tenant, self.feed)
         if isinstance(action, _CREATIONS):
             link.intent = self.intent_for(action, memory)
             self.save("intent")
@@ -245,7 +298,7 @@ class _Run:
             self.hv,
             hv_order_id=link.hv_order_id,
             kv_order_id=link.kv_order_id,
-            branch_id=settings.branch_id,
+            branch_id=self.settings.branch_id,
         )
         try:
             outcome = executor.run(action)
@@ -316,7 +369,12 @@ class _Run:
             if outcome.touched_hv and outcome.hv_order is None:
                 link.hv_stale = True
             self.save()
-            self.event(OrderEvent.Kind.ACTION, core.describe(action), code=outcome.code)
+            self.event(
+                OrderEvent.Kind.ACTION,
+                core.describe(action),
+                en=core.describe(action, "en"),
+                code=outcome.code,
+            )
 
     # -- outcomes --------------------------------------------------------------------------
     def set_reason(self, reason: core.OrderReason | None) -> None:
@@ -340,7 +398,13 @@ class _Run:
                 link.state = OrderLink.State.ERROR
                 link.next_retry_at = None
                 self.set_reason(reason)
-                self.event(OrderEvent.Kind.ERROR, reason.message(), ok=False, detail=failure.detail)
+                self.event(
+                    OrderEvent.Kind.ERROR,
+                    reason.message(),
+                    False,
+                    en=reason.message("en"),
+                    detail=failure.detail,
+                )
             else:
                 delay = RETRY_DELAYS_S[link.attempts - 1]
                 if failure.retry_after:
@@ -354,7 +418,13 @@ class _Run:
                 link.state = OrderLink.State.WAITING
                 link.next_retry_at = now + timedelta(seconds=delay)
                 self.set_reason(reason)
-                self.event(OrderEvent.Kind.WAITING, reason.message(), ok=False, detail=failure.detail)
+                self.event(
+                    OrderEvent.Kind.WAITING,
+                    reason.message(),
+                    False,
+                    en=reason.message("en"),
+                    detail=failure.detail,
+                )
         else:
             assert failure.reason is not None
             previous = (link.state, link.reason_code, link.reason_params)
@@ -363,7 +433,13 @@ class _Run:
             link.attempts = 0
             self.set_reason(failure.reason)
             if previous != (link.state, link.reason_code, link.reason_params):
-                self.event(OrderEvent.Kind.ERROR, failure.reason.message(), ok=False, detail=failure.detail)
+                self.event(
+                    OrderEvent.Kind.ERROR,
+                    failure.reason.message(),
+                    False,
+                    en=failure.reason.message("en"),
+                    detail=failure.detail,
+                )
         self.save()
 
     def finish(self, plan: core.Plan) -> None:
@@ -378,7 +454,9 @@ class _Run:
             link.synced_at = timezone.now()
         if previous != (link.state, link.reason_code, link.reason_params) and plan.reason is not None:
             kind = OrderEvent.Kind.SKIPPED if state == OrderLink.State.SKIPPED else OrderEvent.Kind.ERROR
-            self.event(kind, plan.reason.message(), ok=state != OrderLink.State.ERROR)
+            self.event(
+                kind, plan.reason.message(), state != OrderLink.State.ERROR, en=plan.reason.message("en")
+            )
         self.save()
 
 
@@ -396,10 +474,7 @@ def _run_once(link_id: int) -> None:
             tenant.status != Tenant.Status.ACTIVE
             or not KiotVietConnection.objects.filter(tenant=tenant).exists()
         ):
-            OrderLink.objects.filter(pk=link_id).update(needs_sync=False)
-            return
-        OrderLink.objects.filter(pk=link_id).update(needs_sync=False, last_attempt_at=timezone.now())
-        link.needs_sync = False
+            return  # (the claim took the trigger) nothing to do for a shop that left
         run = _Run(link)
         try:
             for _ in range(MAX_ROUNDS):
@@ -422,8 +497,6 @@ def _run_once(link_id: int) -> None:
             return
         except PlatformError as exc:  # a read failed (actions handle their own failures)
             run.fail(classify(exc))
-        finally:
-            run.close()
 
 
 def sync_link(link_id: int) -> None:
@@ -447,8 +520,10 @@ def sync_link(link_id: int) -> None:
 
 
 def enqueue(link_id: int) -> None:
+    """Queue a sync job for the order (noted on the link, so the sweeper does not queue it again)."""
     from .tasks import sync_order
 
+    OrderLink.objects.filter(pk=link_id).update(queued_at=timezone.now())
     sync_order(link_id)
 
 
@@ -466,7 +541,11 @@ def resync(tenant: Tenant, link_ids: Sequence[int]) -> int:
             needs_sync=True, forced=True, attempts=0, next_retry_at=None, state=OrderLink.State.WAITING
         )
         OrderEvent.objects.create(
-            tenant=tenant, link=link, kind=OrderEvent.Kind.RESYNC, message="Người bán yêu cầu đồng bộ lại."
+            tenant=tenant,
+            link=link,
+            kind=OrderEvent.Kind.RESYNC,
+            message="Người bán yêu cầu đồng bộ lại.",
+            detail={"en": "The merchant asked to sync again."},
         )
     for link in links:
         enqueue(link.pk)
@@ -487,8 +566,11 @@ def run_due(now: datetime | None = None, limit: int = 500) -> int:
     if due:
         OrderLink.objects.filter(pk__in=due).update(needs_sync=True)
     free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    died = Q(lease_until__lt=now) & ~Q(lease_token="")  # a worker died holding the order
+    not_queued = Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER)
     stuck = list(
-        OrderLink.objects.filter(active, free, needs_sync=True)
+        OrderLink.objects.filter(active, free)
+        .filter((Q(needs_sync=True) & not_queued) | died)
         .exclude(pk__in=due)
         .values_list("pk", flat=True)[:limit]
     )

@@ -32,11 +32,11 @@ from .forms import ImportForm
 from .models import OrderEvent, OrderFeed, OrderLink
 
 PER_PAGE = 50
-TONES = {
-    OrderLink.State.SYNCED: "ok",
-    OrderLink.State.WAITING: "warn",
-    OrderLink.State.ERROR: "bad",
-    OrderLink.State.SKIPPED: "off",
+TONES: dict[str, str] = {
+    OrderLink.State.SYNCED.value: "ok",
+    OrderLink.State.WAITING.value: "warn",
+    OrderLink.State.ERROR.value: "bad",
+    OrderLink.State.SKIPPED.value: "off",
 }
 
 
@@ -96,7 +96,10 @@ def links_matching(tenant: Tenant, q: str, state: str) -> QuerySet[OrderLink]:
     if q:
         term = q.strip().lstrip("#")
         links = links.filter(
-            Q(hv_name__icontains=term) | Q(kv_order_code__icontains=term) | Q(customer_name__icontains=term) | Q(phone__icontains=term)
+            Q(hv_name__icontains=term)
+            | Q(kv_order_code__icontains=term)
+            | Q(customer_name__icontains=term)
+            | Q(phone__icontains=term)
         )
     if state in OrderLink.State.values:
         links = links.filter(state=state)
@@ -202,9 +205,13 @@ def resync_one(request: HttpRequest, link_id: int) -> HttpResponse:
     resync(tenant, [link.pk])
     link.refresh_from_db()
     if _is_htmx(request):
-        template = "orders/_detail_status.html" if request.POST.get("view") == "detail" else "orders/_row.html"
+        template = (
+            "orders/_detail_status.html" if request.POST.get("view") == "detail" else "orders/_row.html"
+        )
         return render(request, template, {"r": row(link), "link": link})
-    messages.success(request, _("Đã gửi yêu cầu đồng bộ đơn %(name)s.") % {"name": link.hv_name or link.kv_order_code})
+    messages.success(
+        request, _("Đã gửi yêu cầu đồng bộ đơn %(name)s.") % {"name": link.hv_name or link.kv_order_code}
+    )
     return _back(request)
 
 
@@ -216,7 +223,9 @@ def resync_selected(request: HttpRequest) -> HttpResponse:
     tenant = _tenant(request)
     ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
     if request.POST.get("all_errors") == "1":
-        ids = list(OrderLink.objects.filter(tenant=tenant, state=OrderLink.State.ERROR).values_list("pk", flat=True))
+        ids = list(
+            OrderLink.objects.filter(tenant=tenant, state=OrderLink.State.ERROR).values_list("pk", flat=True)
+        )
     done = resync(tenant, ids) if ids else 0
     if not _is_htmx(request):
         if done:

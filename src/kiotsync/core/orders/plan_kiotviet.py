@@ -98,11 +98,12 @@ def draft_kv_order(
     """The KiotViet order for a Haravan order, or the first reason it cannot be made."""
     if settings.branch_id is None:
         return OrderReason.of(OrderReasonCode.BRANCH_NOT_CHOSEN)
-    raw_phone = hv.customer_phone or hv.shipping.phone
-    if not raw_phone.strip():
+    phones = [p.strip() for p in (hv.customer_phone, hv.shipping.phone) if p and p.strip()]
+    if not phones:
         return OrderReason.of(OrderReasonCode.PHONE_MISSING)
-    if not is_valid_phone(raw_phone):
-        return OrderReason.of(OrderReasonCode.PHONE_INVALID, phone=raw_phone.strip())
+    raw_phone = next((p for p in phones if is_valid_phone(p)), "")
+    if not raw_phone:
+        return OrderReason.of(OrderReasonCode.PHONE_INVALID, phone=phones[0])
     if not hv.lines:
         return OrderReason.of(OrderReasonCode.NO_LINES)
     lines: list[KvDraftLine] = []

@@ -31,6 +31,13 @@ def vnd(value: Any) -> str:
     return f"{text} ₫"
 
 
+@register.filter
+def event_text(event: Any) -> str:
+    """A timeline entry in the active language (stored Vietnamese, English kept alongside)."""
+    english = (getattr(event, "detail", None) or {}).get("en")
+    return str(english) if _lang() == "en" and english else str(event.message)
+
+
 @register.simple_tag
 def status_map() -> list[dict[str, str]]:
     """The one status map, in the active language, grouped rows for the settings card."""
