@@ -84,7 +84,7 @@ else:
         "immediate": False,
         "utc": True,
         # SQLite is polled: keep the idle back-off short so a webhook is picked up within ~0.5 s.
-        "consumer": {"workers": 2, "worker_type": "thread", "initial_delay": 0.05, "backoff": 1.15, "max_delay": 0.5},
+        "consumer": {"workers": 4, "worker_type": "thread", "initial_delay": 0.05, "backoff": 1.15, "max_delay": 0.5},
     }
 
 LANGUAGE_CODE = "vi"
