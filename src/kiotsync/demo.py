@@ -74,12 +74,15 @@ def run_demo(
     migrate(verbosity=0)
     web = ServerThread(wsgi_app(), host, port).start()
     # Like saving the webhook in Haravan's partner dashboard: Haravan checks hub.challenge now.
+    from kiotsync.services.dispatch import haravan_topics
+
     registered = httpx.post(
         f"{hv_server.url}/_emulator/apps",
         json={
             "client_id": hv["client_id"],
             "webhook_url": f"{public_url}/webhooks/haravan",
             "webhook_verify_token": DEMO_VERIFY_TOKEN,
+            "topics": haravan_topics(),
         },
         timeout=10,
     )

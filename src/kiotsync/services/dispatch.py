@@ -59,6 +59,15 @@ def _load_handlers() -> None:
     _loaded = True
 
 
+def haravan_topics() -> list[str]:
+    """The Haravan webhook topics the app handles: what its partner-dashboard registration
+    should list (a topic nobody handles, e.g. ``inventorylocationbalances/update``, would only be
+    stored and ignored — one delivery per stock row written)."""
+    _load_handlers()
+    handled = {topic for platform, topic in _HANDLERS if platform == InboundEvent.Platform.HARAVAN}
+    return sorted(topic for topic in handled if "/" in topic)
+
+
 def handlers_for(event: InboundEvent) -> list[Handler]:
     _load_handlers()
     found: list[Handler] = []
