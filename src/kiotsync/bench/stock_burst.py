@@ -1,8 +1,8 @@
 """``kiotsync bench stock-burst``: how fast KiotViet stock changes show on Haravan.
 
-Set-up (not measured): a KiotViet catalogue of ``--products`` × ``--variants`` SKUs is installed,
-connected, configured and synced to an empty Haravan with Auto-sync on (Haravan's bucket is
-opened wide for this step only). Then, at real speed (time scale 1; Haravan 80 calls / 4 per
+Set-up (not measured): a KiotViet catalogue with a distinct SKU for every change (products of
+``--variants`` SKUs) is installed, connected, configured and synced to an empty Haravan with
+Auto-sync on (Haravan's bucket is opened wide for this step only). Then, at real speed (time scale 1; Haravan 80 calls / 4 per
 second), two phases:
 
 * **burst** — ``--changes`` stock-takes on distinct SKUs, spread evenly over ``--burst-seconds``
@@ -17,7 +17,8 @@ variant's available quantity equals the new KiotViet value, minus the moment the
 stock-take (its clock mapped onto the platform clock). Haravan's state after every adjustment is
 replayed from the adjustment records (set → delta lines) starting from the balances read before
 the phase; nothing is committed on Haravan here, so available = on hand. Both emulators share one
-clock in their own process; the app and driver run in this one.
+clock in their own process, the stock-takes come from a driver process, the app runs in this one.
+Method and latest figures: bench/README.md.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import argparse
 import math
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,7 +61,6 @@ class Replay:
     last_id: int = 0
     adjustments: int = 0
     lines: int = 0
-    history: list[tuple[float, int]] = field(default_factory=list)  # (time, lines) per adjustment
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -208,7 +208,9 @@ def _measure(args: argparse.Namespace, emulators: harness.Emulators, shop: harne
     p95 = trickle_fig["latency_s"]["p95"]
     result: dict[str, Any] = {
         "scenario": "stock-burst",
+        "time_scale": 1.0,
         "catalogue_skus": len(targets),
+        "variants_per_product": args.variants,
         "burst": burst_fig,
         "trickle": trickle_fig,
         "haravan_adjustments": replay.adjustments,
@@ -317,7 +319,6 @@ def _wait_visible(
             at = _ms(adjustment["created_at"])
             lines = adjustment["line_items"]
             replay.lines += len(lines)
-            replay.history.append((at, len(lines)))
             for line in lines:
                 vid = line["product_variant_id"]
                 replay.onhand[vid] = replay.onhand.get(vid, 0) + int(line["quantity"])
