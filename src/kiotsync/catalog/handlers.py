@@ -28,7 +28,11 @@ MAX_REREADS = 20
 
 
 def _auto(tenant: Tenant) -> SyncSettings | None:
-    settings = SyncSettings.objects.filter(tenant=tenant).first()
+    return _auto_for(tenant.pk)
+
+
+def _auto_for(tenant_id: int) -> SyncSettings | None:
+    settings = SyncSettings.objects.filter(tenant_id=tenant_id).first()
     if settings is None or not settings.auto_sync_enabled or not settings.haravan_location_id:
         return None
     return settings
@@ -42,11 +46,18 @@ def _wake_products(tenant: Tenant, ids: set[int]) -> None:
 
 
 def _wake_stock(tenant: Tenant, ids: set[int]) -> None:
-    settings = _auto(tenant)
-    if ids and settings and settings.sync_stock:
+    """Changed stock wakes a flush when Auto-sync (with stock) is on. The settings are checked
+    only when no flush is running (by ``request_stock_flush``): during a burst most webhooks find one
+    running — started while Auto-sync was on — and that flush takes their rows anyway."""
+    if ids:
         from .tasks import request_stock_flush
 
-        transaction.on_commit(lambda: request_stock_flush(tenant.pk))
+        transaction.on_commit(lambda: request_stock_flush(tenant.pk, _stock_auto))
+
+
+def _stock_auto(tenant_id: int) -> bool:
+    settings = _auto_for(tenant_id)
+    return settings is not None and settings.sync_stock
 
 
 @handles(InboundEvent.Platform.KIOTVIET, "product.update", "product.delete", "stock.update")

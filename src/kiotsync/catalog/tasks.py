@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.utils import timezone
 from huey import crontab
@@ -72,14 +73,17 @@ def flush_stock_task(tenant_id: int) -> None:
         flush_stock_task(tenant_id)  # rows that became dirty while the lock was being released
 
 
-def request_stock_flush(tenant_id: int) -> None:
-    """Wake a flush for freshly committed dirty stock — unless one is running already.
+def request_stock_flush(tenant_id: int, wanted: Callable[[int], bool] | None = None) -> None:
+    """Wake a flush for freshly committed dirty stock — unless one is running already, or
+    ``wanted(tenant_id)`` (checked only then) says no.
 
     Call it after the commit. A running flush loops until no dirty row is left and looks again
     after releasing its lock, so a row committed before the lock was seen held is always picked
     up; skipping the task then spares a queue round trip per webhook during a burst (and keeps
     the queue free of flushes that would only find the lock taken)."""
     if HUEY.is_locked(_flush_lock(tenant_id)):
+        return
+    if wanted is not None and not wanted(tenant_id):
         return
     flush_stock_task(tenant_id)
 
