@@ -81,6 +81,8 @@ def test_sync_now_then_the_list_shows_products_on_haravan(shop: Platforms, clien
 
 def test_detail_after_sync_shows_link_pushed_values_and_timeline(shop: Platforms, client: Client) -> None:
     sync_now(client)
+    # Haravan's products/* webhooks about our own writes update the mirror asynchronously.
+    shop.hv.webhooks.drain(10)
     row = KvRow.objects.filter(
         tenant=tenant(), master_product_id__isnull=False, state=RowState.LINKED
     ).first()
