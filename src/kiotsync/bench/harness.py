@@ -338,16 +338,10 @@ class App:
 
 
 def haravan_topics() -> list[str]:
-    """The Haravan topics the app has a handler for: what its partner-dashboard registration
-    lists (a topic nobody handles, e.g. ``inventorylocationbalances/update`` — one delivery per
-    stock row written — would only be stored and ignored)."""
-    from kiotsync.inbox.models import InboundEvent
-    from kiotsync.services import dispatch
+    """The Haravan topics the app has a handler for (what its dashboard registration lists)."""
+    from kiotsync.services.dispatch import haravan_topics as handled_topics
 
-    dispatch._load_handlers()
-    handled = {topic for platform, topic in dispatch._HANDLERS if platform == InboundEvent.Platform.HARAVAN}
-    # Aliases the handlers also accept (``app_uninstalled``) are not dashboard topic names.
-    return sorted(topic for topic in handled if "/" in topic)
+    return handled_topics()
 
 
 def boot(
