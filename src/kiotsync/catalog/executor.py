@@ -56,6 +56,9 @@ class Outcome:
     ok_rows: set[int] = field(default_factory=set)
     failed_rows: dict[int, str] = field(default_factory=dict)
     transient: bool = False
+    #: Haravan variants this run POSTed (nothing on hand, nothing committed). Adopted or
+    #: linked variants are not in it: they may carry stock and open orders.
+    new_variants: set[int] = field(default_factory=set)
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -310,6 +313,7 @@ class ProductExecutor:
             event(self.tenant, "create", kv_id=rows[0], product_id=product.id, call="POST /com/products.json",
                   changes=_jsonable(action.product.fields.as_dict()) | {"variants": len(action.product.variants)})
         self.outcome.created += 1
+        self.outcome.new_variants.update(v.id for v in product.variants)
         self._ok(rows)
 
     def _add_variant(self, action: AddVariant) -> None:
@@ -325,6 +329,7 @@ class ProductExecutor:
                 WriteIntent.objects.get_or_create(tenant=self.tenant, key=key)
             if variant is None:
                 variant = self.client.create_variant(action.hv_product_id, translate.variant_body(action.variant.fields))
+                self.outcome.new_variants.add(variant.id)
         except PlatformError as exc:
             if not (isinstance(exc, TransientError) and exc.maybe_committed):
                 WriteIntent.objects.filter(tenant=self.tenant, key=key).delete()

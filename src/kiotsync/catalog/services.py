@@ -159,10 +159,7 @@ def sync_products(
     outcome = executor.run(plan)
     record_statuses(tenant, plan.statuses, outcome)
     _clear_settled_intents(tenant)
-    fresh = set(
-        VariantLinkRecord.objects.filter(tenant=tenant, stock_target__isnull=True).values_list("hv_variant_id", flat=True)
-    ) if outcome.created else set()
-    stock = stocksync.sync_stock(tenant, scope, fresh_variants=fresh, client=client)
+    stock = stocksync.sync_stock(tenant, scope, fresh_variants=outcome.new_variants, client=client)
     progress(1)
     _stream(tenant, StreamState.Stream.PRODUCTS_KV_TO_HV, outcome.failed == 0, _first_error(outcome))
     _stream(tenant, StreamState.Stream.STOCK, stock.failed == 0 and not stock.error, stock.error)
