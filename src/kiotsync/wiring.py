@@ -22,6 +22,7 @@ from kiotsync.kiotviet.client import KiotVietClient
 if TYPE_CHECKING:
     from kiotsync.haravan.client import HaravanClient
     from kiotsync.haravan.oauth import HaravanOAuth
+    from kiotsync.haravan.pacing import LeakyBucketPacer
     from kiotsync.tenants.models import Tenant
 
 
@@ -68,6 +69,9 @@ class Wiring:
         self.transports = dict(transports or {})
         self._enqueue = enqueue
         self.kiotviet_budgets: PacerRegistry[SlidingWindowPacer] = PacerRegistry()
+        # One leaky bucket per Haravan shop, shared by every client this wiring builds (the
+        # process has one wiring; a test's own wiring starts with empty buckets at its rate).
+        self.haravan_pacers: PacerRegistry[LeakyBucketPacer] = PacerRegistry()
 
     # -- KiotViet ------------------------------------------------------------------------------
     def kiotviet_for_credentials(
@@ -107,15 +111,20 @@ class Wiring:
     def haravan(self, tenant: Tenant) -> HaravanClient:
         from kiotsync.haravan.client import HaravanClient
 
-        # One leaky bucket per shop, shared by every caller in this process.
         return HaravanClient(
             _HaravanTokenProvider(tenant.pk),
             api_url=self.config.haravan_api_url,
             webhook_url=self.config.haravan_webhook_url,
             transport=self.transports.get("haravan"),
-            shop_id=tenant.orgid,
-            bucket_size=self.config.haravan_bucket_size,
-            leak_rate=self.config.haravan_leak_rate,
+            pacer=self.haravan_pacer(tenant.orgid),
+        )
+
+    def haravan_pacer(self, shop_id: str | int) -> LeakyBucketPacer:
+        """The leaky bucket every Haravan client of this shop shares."""
+        from kiotsync.haravan.pacing import LeakyBucketPacer
+
+        return self.haravan_pacers.get(
+            str(shop_id), lambda: LeakyBucketPacer(self.config.haravan_bucket_size, self.config.haravan_leak_rate)
         )
 
     # -- queue ---------------------------------------------------------------------------------

@@ -86,14 +86,15 @@ def _run(
 ) -> dict[str, Any]:
     from kiotsync.catalog import services
     from kiotsync.catalog.models import SyncJob
-    from kiotsync.haravan.pacing import SHOP_PACERS, LeakyBucketPacer
+    from kiotsync.haravan.pacing import LeakyBucketPacer
     from kiotsync.tenants.models import Tenant
+    from kiotsync.wiring import get_wiring
 
     scale = args.time_scale
     leak = HARAVAN_LEAK * scale
     # Start from an empty bucket, as a shop that has been quiet for a while would.
     time.sleep(HARAVAN_BUCKET / leak + 0.2)
-    pacer = SHOP_PACERS.get(shop.orgid, lambda: LeakyBucketPacer(HARAVAN_BUCKET, leak))
+    pacer = get_wiring().haravan_pacers.get(shop.orgid, lambda: LeakyBucketPacer(HARAVAN_BUCKET, leak))
     waited0 = pacer.waited_s
     kv_seq, hv_seq = emulators.last_seq("kiotviet"), emulators.last_seq("haravan")
     offset = emulators.clock_offset()

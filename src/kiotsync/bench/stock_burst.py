@@ -122,11 +122,12 @@ def _initial_sync(emulators: harness.Emulators, shop: harness.Shop, timeout: flo
     """Auto-sync on (it runs Sync now) with Haravan's bucket wide open, then back to the real limit."""
     from kiotsync.catalog import services
     from kiotsync.catalog.models import SyncJob
-    from kiotsync.haravan.pacing import SHOP_PACERS, LeakyBucketPacer
+    from kiotsync.haravan.pacing import LeakyBucketPacer
     from kiotsync.tenants.models import Tenant
+    from kiotsync.wiring import get_wiring
 
     emulators.hv("PUT", "/config", json={"leak_rate": SETUP_LEAK})
-    SHOP_PACERS.put(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, SETUP_LEAK))
+    get_wiring().haravan_pacers.put(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, SETUP_LEAK))
     tenant = Tenant.objects.get(pk=shop.tenant_id)
     services.set_auto_sync(tenant, True)
     job = services.latest_job(tenant, SyncJob.Kind.SYNC_KV_TO_HV)
@@ -141,7 +142,7 @@ def _initial_sync(emulators: harness.Emulators, shop: harness.Shop, timeout: flo
     harness.wait_until(harness.inbox_settled, timeout)
     time.sleep(0.5)  # the wide bucket drains
     emulators.hv("PUT", "/config", json={"leak_rate": HARAVAN_LEAK, "bucket_size": HARAVAN_BUCKET})
-    SHOP_PACERS.put(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, HARAVAN_LEAK))
+    get_wiring().haravan_pacers.put(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, HARAVAN_LEAK))
     time.sleep(0.2)
 
 
