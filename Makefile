@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-SCALEOUT_DB ?= postgresql://postgres@127.0.0.1:5432/kiotsync
+# synchronous_commit=off: the test run needs no crash durability, and skips a WAL flush per commit.
+SCALEOUT_DB ?= postgresql://postgres@127.0.0.1:5432/kiotsync?options=-c%20synchronous_commit%3Doff
 SCALEOUT_QUEUE ?= redis://127.0.0.1:6379/15
 
 .PHONY: demo test test-scaleout lint typecheck fmt venv clean

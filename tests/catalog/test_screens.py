@@ -155,12 +155,8 @@ def test_reasons_follow_the_merchants_language(client: Client, shop: Tenant) -> 
 
 
 def test_kiotviet_list_searches_filters_and_pages(client: Client, shop: Tenant) -> None:
-    KvRow.objects.bulk_create(
-        KvRow(
-            tenant=shop, kv_id=1000 + i, name=f"Sản phẩm {i:03d}", code=f"SP{i:03d}", barcode=f"89300{i:03d}"
-        )
-        for i in range(120)
-    )
+    for i in range(120):
+        kv(shop, 1000 + i, f"Sản phẩm {i:03d}", f"SP{i:03d}", barcode=f"89300{i:03d}")
     KvRow.objects.filter(kv_id__in=[1003, 1004]).update(
         state=RowState.NEEDS_ATTENTION, reason_code="combo_cycle"
     )
@@ -187,8 +183,13 @@ def test_kiotviet_list_searches_filters_and_pages(client: Client, shop: Tenant) 
     assert shown("q=SP017") == {1017}
     assert shown("q=89300042") == {1042}
     assert shown("q=s%E1%BA%A3n+ph%E1%BA%A9m+11") == {1110 + i for i in range(10)}  # name, any case
-    KvRow.objects.filter(kv_id=1007).update(name="Áo thun Đỏ")
+    renamed = KvRow.objects.get(kv_id=1007)
+    renamed.name = "Áo thun Đỏ"
+    renamed.save()
     assert shown("q=%C3%A1o+thun+%C4%91%E1%BB%8F") == {1007}  # "áo thun đỏ" typed in lower case
+    assert shown("q=AO+THUN+DO") == {1007}  # typed without accents, in capitals
+    assert shown("q=ao++thun") == {1007}  # extra spaces
+    assert shown("q=san+pham+01") == {1010 + i for i in range(10)}
     assert shown("status=needs_attention") == {1003, 1004}
     assert shown("status=opted_out") == {1005}
     assert shown("status=deleted") == {1006}
@@ -294,6 +295,8 @@ def test_haravan_list_one_line_per_product_with_variants_and_statuses(client: Cl
     assert shown("status=error") == {3}
     assert shown("q=vh-m") == {1}
     assert shown("q=t%C3%BAi") == {2}
+    assert shown("q=TUI+XACH") == {2}  # no accents, capitals
+    assert shown("q=vi+da") == {3}
 
 
 def test_haravan_list_pages_by_product(client: Client, shop: Tenant) -> None:

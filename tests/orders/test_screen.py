@@ -46,6 +46,11 @@ def test_list_states_search_filter_and_paging(shop: Shop) -> None:
     by_code = shop.client.get("/orders/", {"q": "DH900007"}).content.decode()
     assert "#90007" in by_code and good["name"] not in by_code
     assert "Không tìm thấy đơn hàng phù hợp." in shop.client.get("/orders/", {"q": "#nope"}).content.decode()
+    # The customer's name, typed with or without accents, in any case.
+    assert shop.link(good["id"]).customer_name == "Lê Minh Cường"
+    for typed in ("Lê Minh Cường", "le minh cuong", "LE MINH", "cường"):
+        by_name = shop.client.get("/orders/", {"q": typed}).content.decode()
+        assert good["name"] in by_name and "#90007" not in by_name, typed
 
 
 def test_detail_shows_both_sides_and_the_timeline(shop: Shop) -> None:

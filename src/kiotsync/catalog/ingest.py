@@ -19,6 +19,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from kiotsync.core import HvProduct, KvProduct, version_from_datetime
+from kiotsync.core.text import search_text
 from kiotsync.haravan import models as hv
 from kiotsync.kiotviet import models as kv
 from kiotsync.tenants.models import Tenant
@@ -50,6 +51,7 @@ def _row_values(p: KvProduct) -> dict[str, object]:
         "base_price": p.base_price,
         "modified_at": p.modified_at,
         "data": translate.kv_to_json(p),
+        "search_text": search_text(p.name, p.full_name, p.code, p.barcode),
     }
 
 
@@ -235,6 +237,9 @@ def upsert_hv_products(tenant: Tenant, products: Iterable[HvProduct]) -> set[int
                     "deleted": False,
                     "product_data": {**pdata, "variant": translate.hv_variant_json(variant)},
                 }
+                values["search_text"] = search_text(
+                    *(str(values[f]) for f in ("product_title", "variant_title", "sku", "barcode"))
+                )
                 row = existing.get(variant.id)
                 if row is None:
                     new[variant.id] = values

@@ -91,7 +91,9 @@ def execute(tenant: Tenant, p: TransferPlan, categories: list[KvCategory], progr
             if code and action.hv_variant_id not in outcome.failed:
                 try:
                     hv_client.update_variant(action.hv_variant_id, {"sku": code})
-                    HvVariantRow.objects.filter(tenant=tenant, hv_variant_id=action.hv_variant_id).update(sku=code)
+                    for row in HvVariantRow.objects.filter(tenant=tenant, hv_variant_id=action.hv_variant_id):
+                        row.sku = code
+                        row.save(update_fields=["sku", "updated_at"])
                     event(tenant, "write_back_sku", product_id=action.hv_product_id, variant_id=action.hv_variant_id,
                           call=f"PUT /com/variants/{action.hv_variant_id}.json", changes={"sku": code})
                     outcome.skus_written += 1

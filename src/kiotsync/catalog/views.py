@@ -36,6 +36,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kiotsync.core.links import FieldValue, fingerprint
 from kiotsync.core.reasons import Reason, ReasonCode
+from kiotsync.core.text import fold
 from kiotsync.httpkit.errors import PlatformError
 from kiotsync.services.errors import UserFacingError
 from kiotsync.tenants.models import SyncSettings, Tenant
@@ -292,23 +293,17 @@ KV_FILTERS: tuple[tuple[str, Any], ...] = (
 )
 
 
-def search(q: str, fields: Iterable[str]) -> Q:
-    """Case-insensitive "contains" over ``fields``. SQLite folds case for ASCII only, so "áo"
-    would miss "Áo thun": the usual capitalisations of the query are tried too (PostgreSQL
-    needs none of them; accents still have to be typed — see the report on a folded column)."""
-    forms = {q, q.lower(), q.upper(), q.capitalize(), q.title()}
-    match = Q()
-    for name in fields:
-        for form in forms:
-            match |= Q(**{f"{name}__icontains": form})
-    return match
+def search(q: str) -> Q:
+    """Accent- and case-free "contains" over the row's folded ``search_text`` (name, code,
+    barcode…): "ao thun den" finds "Áo thun ĐEN", on SQLite as on PostgreSQL."""
+    return Q(search_text__contains=fold(q))
 
 
 def kv_rows_matching(tenant: Tenant, q: str, status: str) -> QuerySet[KvRow]:
     """Rows of the shop that match the search box and the status filter."""
     rows = KvRow.objects.filter(tenant=tenant, deleted=(status == "deleted"))
     if q:
-        rows = rows.filter(search(q, ("name", "full_name", "code", "barcode")))
+        rows = rows.filter(search(q))
     if status == "not_on_haravan":
         rows = rows.filter(~_variant_linked())
     elif status == "opted_out":
@@ -836,7 +831,7 @@ def hv_rows_matching(tenant: Tenant, q: str, status: str) -> QuerySet[HvVariantR
     ``linked``: a KiotViet → Haravan link exists for the variant)."""
     rows = HvVariantRow.objects.filter(tenant=tenant, deleted=False).annotate(linked=_hv_linked())
     if q:
-        rows = rows.filter(search(q, ("product_title", "variant_title", "sku", "barcode")))
+        rows = rows.filter(search(q))
     problem = Q(state__in=[RowState.ERROR, RowState.NEEDS_ATTENTION])
     if status == "on_kiotviet":
         rows = rows.filter(_on_kiotviet() & ~problem)

@@ -5,7 +5,6 @@ the KiotViet ids every web order uses (sale channel, shipping surcharge), cached
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from kiotsync.catalog.lookup import haravan_for_kv_product, kv_for_haravan_line
 from kiotsync.core import orders as core
+from kiotsync.core.text import fold
 from kiotsync.httpkit.errors import PlatformError, RateLimitedError, TransientError
 from kiotsync.kiotviet.client import KiotVietClient
 from kiotsync.tenants.models import SyncSettings, Tenant
@@ -61,8 +61,7 @@ def haravan_targets(tenant: Tenant, lines: Iterable[core.KvLine]) -> dict[int, c
 
 
 def _fold(text: str) -> str:
-    norm = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in norm if not unicodedata.combining(c)).lower().strip()
+    return fold(text)
 
 
 def ensure_kiotviet_meta(feed: OrderFeed, kv: KiotVietClient, *, force: bool = False) -> None:

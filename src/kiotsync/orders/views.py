@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiotsync.core import orders as core
+from kiotsync.core.text import fold
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.web.decorators import tenant_required
 
@@ -94,13 +95,8 @@ def row(link: OrderLink) -> Row:
 def links_matching(tenant: Tenant, q: str, state: str) -> QuerySet[OrderLink]:
     links = OrderLink.objects.filter(tenant=tenant)
     if q:
-        term = q.strip().lstrip("#")
-        links = links.filter(
-            Q(hv_name__icontains=term)
-            | Q(kv_order_code__icontains=term)
-            | Q(customer_name__icontains=term)
-            | Q(phone__icontains=term)
-        )
+        # Accent- and case-free: "nguyen van" finds "Nguyễn Văn An" (kiotsync.core.text).
+        links = links.filter(search_text__contains=fold(q.strip().lstrip("#")))
     if state in OrderLink.State.values:
         links = links.filter(state=state)
     return links.order_by("-hv_created_at", "-kv_created_at", "-id")
