@@ -8,24 +8,11 @@ observation never overwrites a newer one. Unique constraints make every link ide
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kiotsync.core.text import search_text
+from kiotsync.search import Searchable
 from kiotsync.tenants.models import Tenant
-
-
-def with_search_text(update_fields: Iterable[str] | None, searched: Iterable[str]) -> list[str] | None:
-    """``update_fields`` plus ``search_text`` when a searched field is among them."""
-    if update_fields is None:
-        return None
-    fields = list(update_fields)
-    if set(fields) & set(searched) and "search_text" not in fields:
-        fields.append("search_text")
-    return fields
 
 
 class RowState(models.TextChoices):
@@ -40,7 +27,7 @@ class RowState(models.TextChoices):
     ERROR = "error", _("Lỗi")
 
 
-class KvRow(models.Model):
+class KvRow(Searchable):
     """One KiotViet product row (every variant and unit is a row), as last seen."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="kv_rows")
@@ -58,8 +45,6 @@ class KvRow(models.Model):
     base_price = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     modified_at = models.DateTimeField(null=True, blank=True)
     data = models.JSONField(default=dict)
-    # name, full name, code and barcode folded (kiotsync.core.text) for accent-free search
-    search_text = models.TextField(blank=True, default="")
     # Outcome of the last plan for this row.
     state = models.CharField(max_length=20, choices=RowState.choices, default=RowState.PENDING)
     reason_code = models.CharField(max_length=50, blank=True)
@@ -70,11 +55,6 @@ class KvRow(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     SEARCHED = ("name", "full_name", "code", "barcode")
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = search_text(*(getattr(self, f) for f in self.SEARCHED))
-        kwargs["update_fields"] = with_search_text(kwargs.get("update_fields"), self.SEARCHED)
-        super().save(*args, **kwargs)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "kv_id"], name="kvrow_unique")]
@@ -103,7 +83,7 @@ class KvStock(models.Model):
         indexes = [models.Index(fields=["tenant", "dirty"])]
 
 
-class HvVariantRow(models.Model):
+class HvVariantRow(Searchable):
     """One Haravan variant (with its product's fields), as last seen."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="hv_variants")
@@ -118,8 +98,6 @@ class HvVariantRow(models.Model):
     published = models.BooleanField(default=True)
     deleted = models.BooleanField(default=False)
     product_data = models.JSONField(default=dict)
-    # product title, variant title, SKU and barcode folded (kiotsync.core.text)
-    search_text = models.TextField(blank=True, default="")
     # Haravan → KiotViet transfer outcome.
     state = models.CharField(max_length=20, choices=RowState.choices, default=RowState.PENDING)
     reason_code = models.CharField(max_length=50, blank=True)
@@ -129,11 +107,6 @@ class HvVariantRow(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     SEARCHED = ("product_title", "variant_title", "sku", "barcode")
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = search_text(*(getattr(self, f) for f in self.SEARCHED))
-        kwargs["update_fields"] = with_search_text(kwargs.get("update_fields"), self.SEARCHED)
-        super().save(*args, **kwargs)
 
     class Meta:
         constraints = [

@@ -9,13 +9,10 @@ before creating again. ``memory`` holds what was mirrored each way (see
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kiotsync.catalog.models import with_search_text
-from kiotsync.core.text import search_text
+from kiotsync.search import Searchable
 from kiotsync.tenants.models import Tenant
 
 
@@ -35,7 +32,7 @@ class OrderFeed(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
 
-class OrderLink(models.Model):
+class OrderLink(Searchable):
     class Origin(models.TextChoices):
         HARAVAN = "haravan", _("Đơn Haravan")
         KIOTVIET = "kiotviet", _("Đơn KiotViet")
@@ -65,8 +62,6 @@ class OrderLink(models.Model):
     # what the screen shows
     customer_name = models.CharField(max_length=255, blank=True)
     phone = models.CharField(max_length=32, blank=True)
-    # order names/codes, customer and phone folded (kiotsync.core.text) for accent-free search
-    search_text = models.TextField(blank=True, default="")
     total = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     hv_status = models.CharField(max_length=100, blank=True)
     kv_status = models.CharField(max_length=100, blank=True)
@@ -91,11 +86,6 @@ class OrderLink(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     SEARCHED = ("hv_name", "kv_order_code", "customer_name", "phone")
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_text = search_text(*(getattr(self, f) for f in self.SEARCHED))
-        kwargs["update_fields"] = with_search_text(kwargs.get("update_fields"), self.SEARCHED)
-        super().save(*args, **kwargs)
 
     class Meta:
         constraints = [

@@ -4,22 +4,10 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """Fold the searchable text of rows stored before the column existed."""
-    from kiotsync.core.text import search_text
+    from kiotsync.migration_utils import fill_search_text
 
-    for model, fields in (
-        ("KvRow", ("name", "full_name", "code", "barcode")),
-        ("HvVariantRow", ("product_title", "variant_title", "sku", "barcode")),
-    ):
-        Model = apps.get_model("catalog", model)
-        batch = []
-        for row in Model.objects.only("pk", *fields).iterator(chunk_size=2000):
-            row.search_text = search_text(*(getattr(row, f) for f in fields))
-            batch.append(row)
-            if len(batch) >= 2000:
-                Model.objects.bulk_update(batch, ["search_text"])
-                batch = []
-        Model.objects.bulk_update(batch, ["search_text"])
+    fill_search_text(apps.get_model("catalog", "KvRow"), ("name", "full_name", "code", "barcode"))
+    fill_search_text(apps.get_model("catalog", "HvVariantRow"), ("product_title", "variant_title", "sku", "barcode"))
 
 
 class Migration(migrations.Migration):

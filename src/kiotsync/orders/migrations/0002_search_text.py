@@ -4,19 +4,9 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """Fold the searchable text of links stored before the column existed."""
-    from kiotsync.core.text import search_text
+    from kiotsync.migration_utils import fill_search_text
 
-    fields = ("hv_name", "kv_order_code", "customer_name", "phone")
-    Model = apps.get_model("orders", "OrderLink")
-    batch = []
-    for row in Model.objects.only("pk", *fields).iterator(chunk_size=2000):
-        row.search_text = search_text(*(getattr(row, f) for f in fields))
-        batch.append(row)
-        if len(batch) >= 2000:
-            Model.objects.bulk_update(batch, ["search_text"])
-            batch = []
-    Model.objects.bulk_update(batch, ["search_text"])
+    fill_search_text(apps.get_model("orders", "OrderLink"), ("hv_name", "kv_order_code", "customer_name", "phone"))
 
 
 class Migration(migrations.Migration):
