@@ -8,6 +8,8 @@ Pacers are shared process-wide per shop so every caller respects one budget.
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -58,6 +60,44 @@ class DbKiotVietTokenCache:
         )
 
 
+class ClientCache:
+    """Platform clients kept for reuse (an HTTP pool and a TLS context each), least recently
+    used dropped — and closed — beyond ``size``."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+        with self._lock:
+            client = self._items.get(key)
+            if client is not None:
+                self._items.move_to_end(key)
+                return client
+        client = build()
+        evicted = []
+        with self._lock:
+            existing = self._items.get(key)
+            if existing is not None:
+                evicted.append(client)
+                client = existing
+            else:
+                self._items[key] = client
+                while len(self._items) > self.size:
+                    evicted.append(self._items.popitem(last=False)[1])
+        for old in evicted:
+            old.close()
+        return client
+
+    def close(self) -> None:
+        with self._lock:
+            clients = list(self._items.values())
+            self._items.clear()
+        for client in clients:
+            client.close()
+
+
 class Wiring:
     def __init__(
         self,
@@ -72,6 +112,7 @@ class Wiring:
         # One leaky bucket per Haravan shop, shared by every client this wiring builds (the
         # process has one wiring; a test's own wiring starts with empty buckets at its rate).
         self.haravan_pacers: PacerRegistry[LeakyBucketPacer] = PacerRegistry()
+        self._clients = ClientCache()
 
     # -- KiotViet ------------------------------------------------------------------------------
     def kiotviet_for_credentials(
@@ -92,10 +133,17 @@ class Wiring:
         )
 
     def kiotviet(self, tenant: Tenant) -> KiotVietClient:
+        """The tenant's shared KiotViet client (thread-safe; callers must not close it).
+        Reconnecting (other retailer, client or time) gives a new one."""
         conn = tenant.kiotviet
-        return self.kiotviet_for_credentials(
-            conn.retailer, conn.client_id, conn.client_secret, token_cache=DbKiotVietTokenCache(tenant.pk)
+        key = ("kiotviet", tenant.pk, conn.retailer, conn.client_id, conn.connected_at)
+        client: KiotVietClient = self._clients.get(
+            key,
+            lambda: self.kiotviet_for_credentials(
+                conn.retailer, conn.client_id, conn.client_secret, token_cache=DbKiotVietTokenCache(tenant.pk)
+            ),
         )
+        return client
 
     # -- Haravan -------------------------------------------------------------------------------
     def haravan_oauth(self) -> HaravanOAuth:
@@ -109,15 +157,20 @@ class Wiring:
         )
 
     def haravan(self, tenant: Tenant) -> HaravanClient:
+        """The tenant's shared Haravan client (thread-safe; callers must not close it)."""
         from kiotsync.haravan.client import HaravanClient
 
-        return HaravanClient(
-            _HaravanTokenProvider(tenant.pk),
-            api_url=self.config.haravan_api_url,
-            webhook_url=self.config.haravan_webhook_url,
-            transport=self.transports.get("haravan"),
-            pacer=self.haravan_pacer(tenant.orgid),
-        )
+        def build() -> HaravanClient:
+            return HaravanClient(
+                _HaravanTokenProvider(tenant.pk),
+                api_url=self.config.haravan_api_url,
+                webhook_url=self.config.haravan_webhook_url,
+                transport=self.transports.get("haravan"),
+                pacer=self.haravan_pacer(tenant.orgid),
+            )
+
+        client: HaravanClient = self._clients.get(("haravan", tenant.pk, tenant.orgid), build)
+        return client
 
     def haravan_pacer(self, shop_id: str | int) -> LeakyBucketPacer:
         """The leaky bucket every Haravan client of this shop shares."""
@@ -126,6 +179,10 @@ class Wiring:
         return self.haravan_pacers.get(
             str(shop_id), lambda: LeakyBucketPacer(self.config.haravan_bucket_size, self.config.haravan_leak_rate)
         )
+
+    def close(self) -> None:
+        """Close the clients this wiring built."""
+        self._clients.close()
 
     # -- queue ---------------------------------------------------------------------------------
     def enqueue_inbound(self, event_id: int) -> None:
@@ -138,10 +195,18 @@ class Wiring:
 
 
 class _HaravanTokenProvider:
-    """Current shop token from the database; refreshes (once) when Haravan rejects it."""
+    """The shop token from the database, kept in memory for up to ``MEMORY_S`` (never past the
+    point where it is due for renewal); renewed before it expires, and at once (once) when
+    Haravan rejects it. Re-reading every minute picks up a re-install made by another process."""
 
-    def __init__(self, tenant_id: int) -> None:
+    MEMORY_S = 60.0
+
+    def __init__(self, tenant_id: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.tenant_id = tenant_id
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token = ""
+        self._until = 0.0
 
     def _install(self) -> Any:
         from kiotsync.tenants.models import HaravanInstallation
@@ -149,16 +214,33 @@ class _HaravanTokenProvider:
         return HaravanInstallation.objects.select_related("tenant").get(tenant_id=self.tenant_id)
 
     def access_token(self) -> str:
-        from kiotsync.services.haravan_install import refresh_if_needed
+        from kiotsync.services.haravan_install import REFRESH_MARGIN, refresh_if_needed
 
+        with self._lock:
+            if self._token and self._clock() < self._until:
+                return self._token
         install = self._install()
-        refresh_if_needed(install.tenant)
-        return str(self._install().access_token)
+        margin = REFRESH_MARGIN.total_seconds()
+        if install.expires_within(margin):
+            refresh_if_needed(install.tenant)
+            install = self._install()
+        token = str(install.access_token)
+        keep = self.MEMORY_S
+        if install.expires_at is not None:
+            keep = min(keep, (install.expires_at - datetime.now(UTC)).total_seconds() - margin)
+        with self._lock:
+            self._token, self._until = token, self._clock() + max(0.0, keep)
+        return token
 
     def refresh(self) -> bool:
         from kiotsync.services.haravan_install import refresh_if_needed
 
-        return refresh_if_needed(self._install().tenant, force=True)
+        with self._lock:
+            rejected, self._token, self._until = self._token, "", 0.0
+        install = self._install()
+        if rejected and str(install.access_token) != rejected:
+            return True  # already renewed elsewhere (another worker): use that one
+        return refresh_if_needed(install.tenant, force=True)
 
 
 _lock = threading.Lock()
@@ -179,4 +261,6 @@ def set_wiring(wiring: Wiring | None) -> None:
     """Install a wiring (tests), or ``None`` to rebuild from settings on next use."""
     global _current
     with _lock:
-        _current = wiring
+        old, _current = _current, wiring
+    if old is not None and old is not wiring:
+        old.close()

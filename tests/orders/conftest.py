@@ -93,28 +93,28 @@ class Shop:
         return result
 
     def kv_orders(self, fragment: str | None = None) -> list[Any]:
-        with get_wiring().kiotviet(self.tenant) as kv:
-            orders = kv.list_orders(include_payment=True).items
+        kv = get_wiring().kiotviet(self.tenant)
+        orders = kv.list_orders(include_payment=True).items
         return [o for o in orders if fragment is None or fragment in (o.description or "")]
 
     def kv_orders_for(self, hv_order_id: int) -> list[Any]:
         return self.kv_orders(f"[HRV:{hv_order_id}]")
 
     def kv_order(self, order_id: int) -> Any:
-        with get_wiring().kiotviet(self.tenant) as kv:
-            return kv.get_order(order_id)
+        kv = get_wiring().kiotviet(self.tenant)
+        return kv.get_order(order_id)
 
     def kv_products(self) -> list[Any]:
-        with get_wiring().kiotviet(self.tenant) as kv:
-            return kv.list_products(include_inventory=False).items
+        kv = get_wiring().kiotviet(self.tenant)
+        return kv.list_products(include_inventory=False).items
 
     def kv_customers(self) -> list[Any]:
-        with get_wiring().kiotviet(self.tenant) as kv:
-            return kv.list_customers().items
+        kv = get_wiring().kiotviet(self.tenant)
+        return kv.list_customers().items
 
     def kv_invoices(self, order_id: int) -> list[Any]:
-        with get_wiring().kiotviet(self.tenant) as kv:
-            return kv.list_invoices(order_id=order_id).items
+        kv = get_wiring().kiotviet(self.tenant)
+        return kv.list_invoices(order_id=order_id).items
 
     def faults(self, platform: str, *specs: dict[str, Any]) -> None:
         control = self.p.kv_control if platform == "kiotviet" else self.p.hv_control

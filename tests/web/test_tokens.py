@@ -65,3 +65,39 @@ def test_secrets_never_reach_the_logs(platforms: Platforms, client: Client, capl
     for secret in (creds["client_secret"], conn.webhook_secret, conn.access_token, install.access_token,
                    install.refresh_token, platforms.hv_creds["client_secret"]):
         assert secret and secret not in text
+
+
+def test_one_shared_client_per_shop_reads_the_token_once(installed: Platforms) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kiotsync.wiring import get_wiring
+
+    tenant = Tenant.objects.get()
+    hv = get_wiring().haravan(tenant)
+    assert get_wiring().haravan(Tenant.objects.get()) is hv
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            hv.list_locations()
+    token_reads = [q for q in queries.captured_queries if "tenants_haravaninstallation" in q["sql"]]
+    assert len(token_reads) <= 2, token_reads  # once (plus its refresh check), not per call
+
+
+def test_a_rejected_token_is_renewed_once_and_the_call_goes_through(installed: Platforms) -> None:
+    from kiotsync.wiring import get_wiring
+
+    tenant = Tenant.objects.get()
+    hv = get_wiring().haravan(tenant)
+    hv.list_locations()  # the token is now held in memory
+    before = HaravanInstallation.objects.get().access_token
+    installed.hv_control("POST", "/faults", json={"status": 401, "path": "/com/locations.json", "count": 1})
+    assert hv.list_locations()  # 401 → renewed → retried
+    renewed = HaravanInstallation.objects.get().access_token
+    assert renewed != before
+    # Another worker renews the token meanwhile; this client still holds the previous one. When
+    # Haravan rejects it, the client takes the renewed token from the database — no second renewal.
+    assert refresh_if_needed(tenant, force=True)
+    elsewhere = HaravanInstallation.objects.get().access_token
+    installed.hv_control("POST", "/faults", json={"status": 401, "path": "/com/locations.json", "count": 1})
+    assert hv.list_locations()
+    assert HaravanInstallation.objects.get().access_token == elsewhere

@@ -273,8 +273,8 @@ def _count(tenant: Any, placed: dict[int, dict[str, Any]], scale: float) -> dict
     from kiotsync.httpkit.dates import parse_haravan_datetime
     from kiotsync.wiring import get_wiring
 
-    with get_wiring().kiotviet(tenant) as kv:
-        orders = kv.list_orders().items
+    kv = get_wiring().kiotviet(tenant)
+    orders = kv.list_orders().items
     copies: Counter[int] = Counter()
     created: dict[int, datetime] = {}
     for o in orders:

@@ -16,8 +16,8 @@ from kiotsync.wiring import get_wiring
 def mirror_and_link_by_sku(tenant: Tenant) -> int:
     """Returns the number of variant links."""
     wiring = get_wiring()
-    with wiring.kiotviet(tenant) as kv:
-        products = kv.list_products(include_inventory=False).items
+    kv = wiring.kiotviet(tenant)
+    products = kv.list_products(include_inventory=False).items
     for p in products:
         KvRow.objects.update_or_create(
             tenant=tenant,
@@ -35,8 +35,8 @@ def mirror_and_link_by_sku(tenant: Tenant) -> int:
             },
         )
     by_code = {(p.code or "").lower(): p for p in products if p.code}
-    with wiring.haravan(tenant) as hv:
-        hv_products = hv.list_products()
+    hv = wiring.haravan(tenant)
+    hv_products = hv.list_products()
     links = 0
     for product in hv_products:
         for v in product.variants:
