@@ -29,18 +29,39 @@ if TYPE_CHECKING:
 
 
 class DbKiotVietTokenCache:
-    """KiotViet tokens cached on the tenant's connection row (encrypted at rest)."""
+    """KiotViet tokens cached on the tenant's connection row (encrypted at rest), and in memory
+    for up to ``MEMORY_S`` so that a call does not read and decrypt the row each time. A token
+    KiotViet rejects is deleted from both (the client then fetches a new one)."""
 
-    def __init__(self, tenant_id: int) -> None:
+    MEMORY_S = 60.0
+
+    def __init__(self, tenant_id: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.tenant_id = tenant_id
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._memory: dict[str, tuple[CachedToken, float]] = {}
+
+    def _remember(self, key: str, token: CachedToken | None) -> None:
+        with self._lock:
+            if token is None:
+                self._memory.pop(key, None)
+            else:
+                self._memory[key] = (token, self._clock() + self.MEMORY_S)
 
     def get(self, key: str) -> CachedToken | None:
         from kiotsync.tenants.models import KiotVietConnection
 
+        with self._lock:
+            held = self._memory.get(key)
+            if held is not None and self._clock() < held[1]:
+                return held[0]
         conn = KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).first()
         if conn is None or not conn.access_token or conn.token_expires_at is None:
+            self._remember(key, None)
             return None
-        return CachedToken(conn.access_token, conn.token_expires_at.timestamp())
+        token = CachedToken(conn.access_token, conn.token_expires_at.timestamp())
+        self._remember(key, token)
+        return token
 
     def set(self, key: str, token: CachedToken) -> None:
         from kiotsync.tenants.models import KiotVietConnection
@@ -51,10 +72,12 @@ class DbKiotVietTokenCache:
         conn.access_token = token.access_token
         conn.token_expires_at = datetime.fromtimestamp(token.expires_at, tz=UTC)
         conn.save(update_fields=["access_token", "token_expires_at", "updated_at"])
+        self._remember(key, token)
 
     def delete(self, key: str) -> None:
         from kiotsync.tenants.models import KiotVietConnection
 
+        self._remember(key, None)
         KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).update(
             access_token="", token_expires_at=None
         )

@@ -101,3 +101,25 @@ def test_a_rejected_token_is_renewed_once_and_the_call_goes_through(installed: P
     installed.hv_control("POST", "/faults", json={"status": 401, "path": "/com/locations.json", "count": 1})
     assert hv.list_locations()
     assert HaravanInstallation.objects.get().access_token == elsewhere
+
+
+def test_kiotviet_token_is_held_in_memory_and_renewed_when_rejected(connected: Platforms) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kiotsync.tenants.models import KiotVietConnection
+    from kiotsync.wiring import get_wiring
+
+    tenant = Tenant.objects.get()
+    kv = get_wiring().kiotviet(tenant)
+    assert get_wiring().kiotviet(Tenant.objects.get()) is kv
+    kv.list_branches()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            kv.list_branches()
+    assert not [q for q in queries.captured_queries if "tenants_kiotvietconnection" in q["sql"]]
+    before = KiotVietConnection.objects.get().access_token
+    connected.kv_control("POST", "/faults", json={"status": 401, "path": "/branches", "count": 1})
+    assert kv.list_branches().items  # 401 → a new token → retried
+    after = KiotVietConnection.objects.get().access_token
+    assert after and after != before
