@@ -30,8 +30,11 @@ if TYPE_CHECKING:
 
 class DbKiotVietTokenCache:
     """KiotViet tokens cached on the tenant's connection row (encrypted at rest), and in memory
-    for up to ``MEMORY_S`` so that a call does not read and decrypt the row each time. A token
-    KiotViet rejects is deleted from both (the client then fetches a new one)."""
+    for up to ``MEMORY_S`` so that a call does not read and decrypt the row each time.
+
+    ``delete`` (KiotViet rejected the token) clears the row only while it still holds the token
+    this process had, so a token another process fetched meanwhile is kept; a read that
+    finishes after a newer ``set`` never puts the older token back in memory."""
 
     MEMORY_S = 60.0
 
@@ -40,33 +43,38 @@ class DbKiotVietTokenCache:
         self._clock = clock
         self._lock = threading.Lock()
         self._memory: dict[str, tuple[CachedToken, float]] = {}
+        self._generation = 0
 
-    def _remember(self, key: str, token: CachedToken | None) -> None:
+    def _remember(self, key: str, token: CachedToken | None, generation: int | None = None) -> None:
         with self._lock:
+            if generation is not None and generation != self._generation:
+                return  # a newer set/delete happened while this value was read
+            self._generation += 1
             if token is None:
                 self._memory.pop(key, None)
             else:
                 self._memory[key] = (token, self._clock() + self.MEMORY_S)
 
-    def get(self, key: str) -> CachedToken | None:
+    def _row(self, key: str) -> Any:
         from kiotsync.tenants.models import KiotVietConnection
 
+        return KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).first()
+
+    def get(self, key: str) -> CachedToken | None:
         with self._lock:
             held = self._memory.get(key)
             if held is not None and self._clock() < held[1]:
                 return held[0]
-        conn = KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).first()
+            generation = self._generation
+        conn = self._row(key)
         if conn is None or not conn.access_token or conn.token_expires_at is None:
-            self._remember(key, None)
             return None
         token = CachedToken(conn.access_token, conn.token_expires_at.timestamp())
-        self._remember(key, token)
+        self._remember(key, token, generation)
         return token
 
     def set(self, key: str, token: CachedToken) -> None:
-        from kiotsync.tenants.models import KiotVietConnection
-
-        conn = KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).first()
+        conn = self._row(key)
         if conn is None:
             return
         conn.access_token = token.access_token
@@ -75,19 +83,23 @@ class DbKiotVietTokenCache:
         self._remember(key, token)
 
     def delete(self, key: str) -> None:
-        from kiotsync.tenants.models import KiotVietConnection
-
+        with self._lock:
+            held = self._memory.get(key)
         self._remember(key, None)
-        KiotVietConnection.objects.filter(tenant_id=self.tenant_id, client_id=key).update(
-            access_token="", token_expires_at=None
-        )
+        conn = self._row(key)
+        if conn is None or not conn.access_token:
+            return
+        if held is not None and conn.access_token != held[0].access_token:
+            return  # another process stored a newer token: keep it
+        conn.access_token, conn.token_expires_at = "", None
+        conn.save(update_fields=["access_token", "token_expires_at", "updated_at"])
 
 
 class ClientCache:
     """Platform clients kept for reuse (an HTTP pool and a TLS context each), least recently
-    used dropped — and closed — beyond ``size``."""
+    used dropped beyond ``size``."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 256) -> None:
         self.size = size
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -99,19 +111,24 @@ class ClientCache:
                 self._items.move_to_end(key)
                 return client
         client = build()
-        evicted = []
+        spare = None
         with self._lock:
             existing = self._items.get(key)
             if existing is not None:
-                evicted.append(client)
-                client = existing
+                spare, client = client, existing
             else:
                 self._items[key] = client
                 while len(self._items) > self.size:
-                    evicted.append(self._items.popitem(last=False)[1])
-        for old in evicted:
-            old.close()
+                    # Not closed: a long job may still hold it; its pool goes with the object.
+                    self._items.popitem(last=False)
+        if spare is not None:
+            spare.close()  # never handed out
         return client
+
+    def forget(self) -> None:
+        """Drop every client without closing it (the next call builds new ones)."""
+        with self._lock:
+            self._items.clear()
 
     def close(self) -> None:
         with self._lock:
@@ -192,7 +209,9 @@ class Wiring:
                 pacer=self.haravan_pacer(tenant.orgid),
             )
 
-        client: HaravanClient = self._clients.get(("haravan", tenant.pk, tenant.orgid), build)
+        # A (re-)install gives a new client, so new tokens and scopes are used at once.
+        key = ("haravan", tenant.pk, tenant.orgid, tenant.installed_at)
+        client: HaravanClient = self._clients.get(key, build)
         return client
 
     def haravan_pacer(self, shop_id: str | int) -> LeakyBucketPacer:
@@ -207,6 +226,12 @@ class Wiring:
         """Close the clients this wiring built."""
         self._clients.close()
 
+    def set_haravan_pacer(self, shop_id: str | int, pacer: LeakyBucketPacer) -> None:
+        """Use ``pacer`` for the shop from now on (clients built before keep theirs, so they
+        are dropped from the cache; benchmarks reshape the bucket between phases)."""
+        self.haravan_pacers.put(str(shop_id), pacer)
+        self._clients.forget()
+
     # -- queue ---------------------------------------------------------------------------------
     def enqueue_inbound(self, event_id: int) -> None:
         if self._enqueue is not None:
@@ -219,8 +244,10 @@ class Wiring:
 
 class _HaravanTokenProvider:
     """The shop token from the database, kept in memory for up to ``MEMORY_S`` (never past the
-    point where it is due for renewal); renewed before it expires, and at once (once) when
-    Haravan rejects it. Re-reading every minute picks up a re-install made by another process."""
+    point where it is due for renewal); renewed before it expires, and when Haravan rejects the
+    one a request sent. One renewal at a time per provider, and across processes the
+    installation row is locked (``refresh_if_needed``): a renewal someone else already made is
+    used, never repeated with a spent refresh token."""
 
     MEMORY_S = 60.0
 
@@ -228,6 +255,8 @@ class _HaravanTokenProvider:
         self.tenant_id = tenant_id
         self._clock = clock
         self._lock = threading.Lock()
+        self._renewing = threading.Lock()
+        self._local = threading.local()
         self._token = ""
         self._until = 0.0
 
@@ -236,17 +265,21 @@ class _HaravanTokenProvider:
 
         return HaravanInstallation.objects.select_related("tenant").get(tenant_id=self.tenant_id)
 
-    def access_token(self) -> str:
+    def _held(self) -> str:
+        with self._lock:
+            return self._token if self._token and self._clock() < self._until else ""
+
+    def _load(self) -> str:
         from kiotsync.services.haravan_install import REFRESH_MARGIN, refresh_if_needed
 
-        with self._lock:
-            if self._token and self._clock() < self._until:
-                return self._token
-        install = self._install()
         margin = REFRESH_MARGIN.total_seconds()
+        install = self._install()
         if install.expires_within(margin):
-            refresh_if_needed(install.tenant)
-            install = self._install()
+            with self._renewing:
+                install = self._install()
+                if install.expires_within(margin):
+                    refresh_if_needed(install.tenant)
+                    install = self._install()
         token = str(install.access_token)
         keep = self.MEMORY_S
         if install.expires_at is not None:
@@ -255,15 +288,24 @@ class _HaravanTokenProvider:
             self._token, self._until = token, self._clock() + max(0.0, keep)
         return token
 
+    def access_token(self) -> str:
+        token = self._held() or self._load()
+        self._local.sent = token
+        return token
+
     def refresh(self) -> bool:
+        """Haravan rejected the token this thread sent: use a newer one, or renew it once."""
         from kiotsync.services.haravan_install import refresh_if_needed
 
-        with self._lock:
-            rejected, self._token, self._until = self._token, "", 0.0
-        install = self._install()
-        if rejected and str(install.access_token) != rejected:
-            return True  # already renewed elsewhere (another worker): use that one
-        return refresh_if_needed(install.tenant, force=True)
+        rejected = getattr(self._local, "sent", "")
+        with self._renewing:
+            with self._lock:
+                if self._token == rejected:
+                    self._token, self._until = "", 0.0
+            install = self._install()
+            if rejected and str(install.access_token) != rejected:
+                return True  # already renewed (another thread or process): use that one
+            return refresh_if_needed(install.tenant, force=True, rejected=rejected or None)
 
 
 _lock = threading.Lock()

@@ -123,3 +123,40 @@ def test_kiotviet_token_is_held_in_memory_and_renewed_when_rejected(connected: P
     assert kv.list_branches().items  # 401 → a new token → retried
     after = KiotVietConnection.objects.get().access_token
     assert after and after != before
+
+
+def test_simultaneous_rejections_renew_once_and_never_ask_for_a_reinstall(installed: Platforms) -> None:
+    """Two workers (separate providers, as in two processes) get a 401 for the same token at the
+    same moment: one renews, the other takes the renewed token — the spent refresh token is never
+    sent again, so the shop is not wrongly marked for re-install."""
+    import threading
+
+    from django.db import close_old_connections
+
+    from kiotsync.wiring import _HaravanTokenProvider
+
+    tenant = Tenant.objects.get()
+    mark = installed.hv_control("GET", "/requests", params={"limit": 1})["last_seq"]
+    providers = [_HaravanTokenProvider(tenant.pk), _HaravanTokenProvider(tenant.pk)]
+    barrier = threading.Barrier(2)
+    outcomes: list[bool] = []
+
+    def worker(provider: _HaravanTokenProvider) -> None:
+        try:
+            provider.access_token()
+            barrier.wait(5)
+            outcomes.append(provider.refresh())
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=worker, args=(p,)) for p in providers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcomes == [True, True]
+    tenant.refresh_from_db()
+    assert tenant.status == Tenant.Status.ACTIVE
+    log = installed.hv_control("GET", "/requests", params={"since": mark})["requests"]
+    assert len([r for r in log if r["method"] == "POST" and r["path"] == "/connect/token"]) == 1
+    assert {p.access_token() for p in providers} == {HaravanInstallation.objects.get().access_token}

@@ -127,7 +127,7 @@ def _initial_sync(emulators: harness.Emulators, shop: harness.Shop, timeout: flo
     from kiotsync.wiring import get_wiring
 
     emulators.hv("PUT", "/config", json={"leak_rate": SETUP_LEAK})
-    get_wiring().haravan_pacers.put(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, SETUP_LEAK))
+    get_wiring().set_haravan_pacer(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, SETUP_LEAK))
     tenant = Tenant.objects.get(pk=shop.tenant_id)
     services.set_auto_sync(tenant, True)
     job = services.latest_job(tenant, SyncJob.Kind.SYNC_KV_TO_HV)
@@ -142,7 +142,7 @@ def _initial_sync(emulators: harness.Emulators, shop: harness.Shop, timeout: flo
     harness.wait_until(harness.inbox_settled, timeout)
     time.sleep(0.5)  # the wide bucket drains
     emulators.hv("PUT", "/config", json={"leak_rate": HARAVAN_LEAK, "bucket_size": HARAVAN_BUCKET})
-    get_wiring().haravan_pacers.put(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, HARAVAN_LEAK))
+    get_wiring().set_haravan_pacer(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, HARAVAN_LEAK))
     time.sleep(0.2)
 
 

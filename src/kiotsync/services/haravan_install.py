@@ -166,30 +166,45 @@ def _after_install(tenant: Tenant) -> None:
     install.save(update_fields=["webhooks_subscribed_at", "webhooks_error", "updated_at"])
 
 
-def refresh_if_needed(tenant: Tenant, force: bool = False) -> bool:
-    """Renew the shop token before it expires. Returns False when the shop must re-install."""
-    install = HaravanInstallation.objects.filter(tenant=tenant).first()
-    if install is None:
-        return False
-    if not force and not install.expires_within(REFRESH_MARGIN.total_seconds()):
-        return True
-    if not install.refresh_token:
-        if install.expires_within(0):
-            mark_needs_reinstall(tenant, "access token expired and no refresh token")
+def refresh_if_needed(tenant: Tenant, force: bool = False, rejected: str | None = None) -> bool:
+    """Renew the shop token before it expires (or now, with ``force``). Returns False when the
+    shop must re-install.
+
+    The installation row stays locked from the check to the save, so two workers (threads or
+    processes) never both spend the same refresh token — Haravan may rotate it, and the loser's
+    ``invalid_grant`` would wrongly ask the merchant to re-install. ``rejected``: the token
+    Haravan refused; if the row already holds another one, someone renewed it meanwhile.
+    """
+    with transaction.atomic():
+        install = HaravanInstallation.objects.select_for_update().filter(tenant=tenant).first()
+        if install is None:
             return False
-        return True
-    try:
-        tokens = get_wiring().haravan_oauth().refresh(install.refresh_token)
-    except InstallRevokedError as exc:
-        mark_needs_reinstall(tenant, str(exc))
+        if force and rejected is not None and install.access_token != rejected:
+            return True
+        if not force and not install.expires_within(REFRESH_MARGIN.total_seconds()):
+            return True
+        if not install.refresh_token:
+            if install.expires_within(0):
+                revoked = "access token expired and no refresh token"
+            else:
+                return True
+        else:
+            try:
+                tokens = get_wiring().haravan_oauth().refresh(install.refresh_token)
+                revoked = ""
+            except InstallRevokedError as exc:
+                revoked = str(exc)
+        if not revoked:
+            now = timezone.now()
+            install.access_token = tokens.access_token
+            if tokens.refresh_token:
+                install.refresh_token = tokens.refresh_token
+            install.expires_at = now + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None
+            install.refreshed_at = now
+            install.save()
+    if revoked:
+        mark_needs_reinstall(tenant, revoked)
         return False
-    now = timezone.now()
-    install.access_token = tokens.access_token
-    if tokens.refresh_token:
-        install.refresh_token = tokens.refresh_token
-    install.expires_at = now + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None
-    install.refreshed_at = now
-    install.save()
     with tenant_context(tenant):
         log.info("haravan token refreshed")
     return True
