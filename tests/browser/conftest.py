@@ -127,8 +127,8 @@ def live(transactional_db: None) -> Iterator[Live]:
     try:
         yield Live(web.url, kv, hv, kv_server.url, hv_server.url, kv_creds, hv_creds)
     finally:
-        set_wiring(None)
-        for server in (web, kv_server, hv_server):
-            server.stop()
         kv.webhooks.stop()
         hv.webhooks.stop()
+        for server in (web, kv_server, hv_server):
+            server.stop()
+        set_wiring(None)

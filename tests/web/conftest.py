@@ -96,9 +96,10 @@ def platforms(transactional_db: None) -> Iterator[Platforms]:
     try:
         yield Platforms(kv, hv, kv_creds, hv_creds, kv_http, hv_http)
     finally:
-        set_wiring(None)
+        # Deliveries in flight finish before the wiring goes and the database is flushed.
         kv.webhooks.stop()
         hv.webhooks.stop()
+        set_wiring(None)
         kv_http.close()
         hv_http.close()
 

@@ -83,10 +83,14 @@ class WebhookDispatcher:
             self._heap.clear()
             self.history.clear()
 
-    def stop(self) -> None:
+    def stop(self, wait_s: float = 10.0) -> None:
+        """Stop delivering; the delivery in flight (if any) finishes first, up to ``wait_s``, so
+        the receiver is never still handling one after this returns."""
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(wait_s)
 
     # -- queue ---------------------------------------------------------------------------
     def enqueue(self, delivery: Delivery, delay_s: float = 0.0) -> None:
