@@ -11,9 +11,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 
-from kiotsync.core.text import fold, search_text
-
-__all__ = ["Searchable", "fold", "search_text"]
+from kiotsync.core.text import search_text
 
 
 class Searchable(models.Model):

@@ -2,7 +2,8 @@
 
 Web views, services and worker jobs ask the current :class:`Wiring` for a client; tests
 install a wiring whose transports run the emulators in-process (``httpx.WSGITransport``).
-Pacers are shared process-wide per shop so every caller respects one budget.
+A wiring keeps one client per tenant and platform and one rate-limit pacer per shop, so every
+caller in the process shares one budget; a test's own wiring starts with fresh ones.
 """
 
 from __future__ import annotations

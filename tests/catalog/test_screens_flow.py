@@ -71,6 +71,11 @@ def test_sync_now_then_the_list_shows_products_on_haravan(shop: Platforms, clien
         chunk = listing[listing.index(f'data-testid="kv-row-{row.kv_id}"') :]
         chunk = chunk[: chunk.index("</tr>")]
         assert f'data-testid="status-{row.kv_id}">Đã có trên Haravan<' in chunk
+    # Rows stored by the sync (bulk ingest, both mirrors) are found without accents.
+    found_kv = text(client.get("/products/kiotviet", {"q": "AO THUN COTTON"}))
+    assert "Áo thun cotton basic" in found_kv and "Bia Tiger" not in found_kv
+    found_hv = text(client.get("/products/haravan", {"q": "ao thun cotton"}))
+    assert "Áo thun cotton basic" in found_hv and "Bia Tiger" not in found_hv
     # Filters agree with the database.
     on_page = text(client.get("/products/kiotviet?status=linked"))
     assert on_page.count('data-testid="kv-row-') == min(linked.count(), on_page.count('data-testid="kv-row-'))

@@ -38,7 +38,7 @@ def now_version() -> int:
 
 
 def _row_values(p: KvProduct) -> dict[str, object]:
-    return {
+    values: dict[str, object] = {
         "code": p.code[:100],
         "barcode": p.barcode[:64],
         "name": p.name[:500],
@@ -51,8 +51,9 @@ def _row_values(p: KvProduct) -> dict[str, object]:
         "base_price": p.base_price,
         "modified_at": p.modified_at,
         "data": translate.kv_to_json(p),
-        "search_text": search_text(p.name, p.full_name, p.code, p.barcode),
     }
+    values["search_text"] = search_text(*(str(values[f]) for f in KvRow.SEARCHED))
+    return values
 
 
 def upsert_kv_rows(tenant: Tenant, rows: Iterable[KvProduct]) -> set[int]:
@@ -237,9 +238,7 @@ def upsert_hv_products(tenant: Tenant, products: Iterable[HvProduct]) -> set[int
                     "deleted": False,
                     "product_data": {**pdata, "variant": translate.hv_variant_json(variant)},
                 }
-                values["search_text"] = search_text(
-                    *(str(values[f]) for f in ("product_title", "variant_title", "sku", "barcode"))
-                )
+                values["search_text"] = search_text(*(str(values[f]) for f in HvVariantRow.SEARCHED))
                 row = existing.get(variant.id)
                 if row is None:
                     new[variant.id] = values

@@ -18,8 +18,8 @@ from kiotsync.inbox.models import InboundEvent
 from kiotsync.kiotviet.webhooks import parse_webhook
 from kiotsync.services.dispatch import handles
 from kiotsync.tenants.models import KiotVietConnection
+from kiotsync.wiring import get_wiring
 
-from . import clients
 from .ingest import ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, link_for_invoice
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def on_kiotviet_sale(event: InboundEvent) -> None:
             for invoice in note.invoices():
                 if link_for_invoice(tenant, invoice) is None and invoice.id:
                     try:
-                        invoice = clients.kiotviet(tenant).get_invoice(invoice.id)
+                        invoice = get_wiring().kiotviet(tenant).get_invoice(invoice.id)
                     except NotFoundError:
                         continue
                 got = ingest_kiotviet_invoice(tenant, invoice, via="webhook")

@@ -19,8 +19,8 @@ from kiotsync.httpkit.dates import VIETNAM
 from kiotsync.httpkit.errors import PlatformError
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import Tenant
+from kiotsync.wiring import get_wiring
 
-from . import clients
 from .ingest import feed_for, ingest_haravan, ingest_kiotviet_order, side_of
 
 log = logging.getLogger(__name__)
@@ -49,14 +49,14 @@ def import_since(tenant: Tenant, since: date) -> int:
     with tenant_context(tenant):
         try:
             if side_of(tenant) == core.Side.KIOTVIET:
-                hv = clients.haravan(tenant)
+                hv = get_wiring().haravan(tenant)
                 for order in hv.iter_orders(created_at_min=start, order="created_at asc"):
                     got = ingest_haravan(tenant, order.raw, via="import", forced=True)
                     if got is not None:
                         count += 1
                         woken.append(got.link.pk)
             else:
-                for kv_order in clients.kiotviet(tenant).list_orders(start):
+                for kv_order in get_wiring().kiotviet(tenant).list_orders(start):
                     if kv_order.created_date is not None and kv_order.created_date < start:
                         continue
                     got = ingest_kiotviet_order(tenant, kv_order, via="import", full=False, forced=True)

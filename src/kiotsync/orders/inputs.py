@@ -60,10 +60,6 @@ def haravan_targets(tenant: Tenant, lines: Iterable[core.KvLine]) -> dict[int, c
     return out
 
 
-def _fold(text: str) -> str:
-    return fold(text)
-
-
 def ensure_kiotviet_meta(feed: OrderFeed, kv: KiotVietClient, *, force: bool = False) -> None:
     """Find the web sale channel and the shipping surcharge (creating the surcharge once, as
     KiotViet's plugin does). A refusal is logged and the order goes without them; a transient
@@ -74,7 +70,7 @@ def ensure_kiotviet_meta(feed: OrderFeed, kv: KiotVietClient, *, force: bool = F
     try:
         channels = [c for c in kv.list_sale_channels() if c.is_active is not False]
         for wanted in WEB_CHANNEL_NAMES:
-            hit = next((c for c in channels if wanted in _fold(c.name or "")), None)
+            hit = next((c for c in channels if wanted in fold(c.name or "")), None)
             if hit is not None:
                 feed.kv_sale_channel_id = hit.id
                 break

@@ -19,8 +19,8 @@ from kiotsync.httpkit.errors import PlatformError
 from kiotsync.logs import tenant_context
 from kiotsync.sync.models import StreamState
 from kiotsync.tenants.models import SyncSettings, Tenant
+from kiotsync.wiring import get_wiring
 
-from . import clients
 from .ingest import feed_for, ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, sync_since
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def poll_tenant(tenant: Tenant) -> PollResult:
     errors: list[str] = []
     with tenant_context(tenant):
         try:
-            hv = clients.haravan(tenant)
+            hv = get_wiring().haravan(tenant)
             latest = feed.hv_cursor
             for order in hv.iter_orders(updated_at_min=_start(feed.hv_cursor, tenant, now)):
                 result.haravan += 1
@@ -68,7 +68,7 @@ def poll_tenant(tenant: Tenant) -> PollResult:
         try:
             settings = SyncSettings.objects.filter(tenant=tenant).first()
             branches = [settings.order_branch_id] if settings and settings.order_branch_id else None
-            kv = clients.kiotviet(tenant)
+            kv = get_wiring().kiotviet(tenant)
             orders = kv.list_orders(
                 _start(feed.kv_orders_cursor, tenant, now), branch_ids=branches, include_delivery=False
             )

@@ -35,8 +35,9 @@ from kiotsync.kiotviet.client import KiotVietClient
 from kiotsync.kiotviet.models import Order as KvOrderWire
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import KiotVietConnection, Tenant
+from kiotsync.wiring import get_wiring
 
-from . import clients, convert, display, inputs, lease
+from . import convert, display, inputs, lease
 from .execute import Executor, Outcome, line_map
 from .failures import Failure, classify
 from .ingest import feed_for
@@ -105,12 +106,12 @@ class _Run:
     # -- clients ---------------------------------------------------------------------------
     def kv(self) -> KiotVietClient:
         if self._kv is None:
-            self._kv = clients.kiotviet(self.tenant)
+            self._kv = get_wiring().kiotviet(self.tenant)
         return self._kv
 
     def hv(self) -> HaravanClient:
         if self._hv is None:
-            self._hv = clients.haravan(self.tenant)
+            self._hv = get_wiring().haravan(self.tenant)
         return self._hv
 
     # -- persistence -----------------------------------------------------------------------
