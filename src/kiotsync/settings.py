@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "kiotsync.catalog",
     "kiotsync.orders",
     "kiotsync.web",
+    "kiotsync.workers",
 ]
 
 MIDDLEWARE = [

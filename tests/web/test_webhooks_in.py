@@ -87,7 +87,43 @@ def test_kiotviet_webhook_from_the_emulator_is_stored(connected: Platforms, clie
     assert events.values("delivery_key").distinct().count() == events.count()
 
 
-def test_healthz(client: Client, db: None) -> None:
+def test_healthz_says_the_queue_is_not_served_without_a_worker(client: Client, db: None) -> None:
     resp = client.get("/healthz")
-    assert resp.status_code == 200
-    assert resp.json() == {"status": "ok", "database": "ok", "queue": "ok"}
+    assert resp.status_code == 503
+    body = resp.json()
+    assert body["database"] == "ok"
+    assert body["queue"] == "default: no worker"
+    assert body["queues"]["default"]["workers"] == 0
+
+
+def test_healthz_with_a_live_worker_and_its_probe_answered(client: Client, db: None) -> None:
+    from kiotsync.runtime import discover_tasks
+    from kiotsync.workers.heartbeat import Heartbeat
+    from kiotsync.workers.models import QueueProbe
+
+    beat = Heartbeat("default", discover_tasks())
+    beat.beat()  # immediate queue: the probe runs where it is sent
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok", body
+    queue = body["queues"]["default"]
+    assert queue["workers"] == 1 and queue["tasks_registered"] > 10
+    assert queue["oldest_ready_s"] == 0.0 and queue["probe_latency_s"] is not None
+    # A probe nobody runs: the age of the oldest ready task grows, and past the limit it is an error.
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from huey.contrib.djhuey import HUEY
+
+    QueueProbe.objects.update(sent_at=timezone.now() - timedelta(minutes=6), done_at=None)
+    HUEY.immediate = False  # nobody serves the queue now
+    try:
+        beat.beat()  # alive; the unanswered probe keeps its send time (sent again, in case it was lost)
+        assert HUEY.pending_count() == 1
+        body = client.get("/healthz").json()
+    finally:
+        HUEY.flush()
+        HUEY.immediate = True
+    assert body["queue"] == "default: backlog", body
+    assert body["queues"]["default"]["oldest_ready_s"] >= 360
+    beat.stop()
+    assert client.get("/healthz").status_code == 503

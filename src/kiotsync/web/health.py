@@ -1,13 +1,16 @@
-"""``/healthz``: is the database reachable, and the queue?"""
+"""``/healthz``: is the database reachable, and is the queue served (workers alive, the oldest
+ready task not waiting too long)?"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks: dict[str, str] = {}
+    checks: dict[str, Any] = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -15,12 +18,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
+    queues: dict[str, Any] = {}
     try:
-        from huey.contrib.djhuey import HUEY
+        from kiotsync.workers.liveness import queue_health
 
-        HUEY.pending_count()
-        checks["queue"] = "ok"
+        queues["default"] = queue_health("default")
+        bad = [f"{name}: {q['state']}" for name, q in queues.items() if q["state"] != "ok"]
+        checks["queue"] = "; ".join(bad) if bad else "ok"
     except Exception as exc:
         checks["queue"] = f"error: {type(exc).__name__}"
-    ok = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
+    ok = checks["database"] == "ok" and checks["queue"] == "ok"
+    return JsonResponse({"status": "ok" if ok else "error", **checks, "queues": queues}, status=200 if ok else 503)

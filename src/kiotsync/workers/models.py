@@ -1,0 +1,29 @@
+"""Liveness rows: one per running worker process, one probe per queue."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class WorkerBeat(models.Model):
+    """A running ``kiotsync worker`` process (removed when it stops cleanly; a killed one goes
+    stale and is ignored)."""
+
+    worker_id = models.CharField(max_length=200, unique=True)
+    queue = models.CharField(max_length=50, default="default")
+    host = models.CharField(max_length=200, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    tasks = models.PositiveIntegerField(default=0, help_text="tasks registered in this process")
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+
+class QueueProbe(models.Model):
+    """The last probe task sent through a queue, and when a worker ran it: an unanswered probe
+    gives a lower bound of the age of the oldest ready task."""
+
+    queue = models.CharField(max_length=50, unique=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    resent_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    latency_s = models.FloatField(null=True, blank=True)
