@@ -47,7 +47,15 @@ def _serve(args: argparse.Namespace) -> int:
     from kiotsync.runtime import setup_django, wsgi_app
 
     setup_django()
-    waitress.serve(wsgi_app(), host=args.host, port=args.port, threads=args.threads, ident="kiotsync")
+    # Waitress drops every X-Forwarded-* header unless it comes from a trusted proxy; Django
+    # needs X-Forwarded-Proto from the TLS proxy to know a request came over HTTPS (HSTS,
+    # CSRF's Referer check, secure redirects: kiotsync.security, docs/deploy.md).
+    proxy: dict[str, object] = {}
+    if args.trusted_proxy:
+        proxy = {"trusted_proxy": args.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-proto"}}
+    waitress.serve(
+        wsgi_app(), host=args.host, port=args.port, threads=args.threads, ident="kiotsync", **proxy
+    )
     return 0
 
 
@@ -94,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument(
+        "--trusted-proxy",
+        default="127.0.0.1",
+        help="address of the reverse proxy whose X-Forwarded-Proto is believed ('*': any, '': none)",
+    )
     serve.set_defaults(func=_serve)
 
     worker = sub.add_parser("worker", help="background worker (run any number)")

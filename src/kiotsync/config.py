@@ -44,6 +44,10 @@ class Config:
     # KiotViet GET budget per hour.
     kiotviet_get_budget: int = 5000
     demo_banner: str = ""
+    # More host names the web process answers to (besides the public URL's and loopback).
+    allowed_hosts: tuple[str, ...] = ()
+    # Origins allowed to show the app in a frame (e.g. Haravan's admin); empty: none.
+    frame_ancestors: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -97,7 +101,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         haravan_leak_rate=float(env.get("HARAVAN_LEAK_RATE", "4")),
         kiotviet_get_budget=int(env.get("KIOTVIET_GET_BUDGET", "5000")),
         demo_banner=env.get("KIOTSYNC_DEMO_BANNER", ""),
+        allowed_hosts=tuple(_words(env.get("KIOTSYNC_ALLOWED_HOSTS"))),
+        frame_ancestors=tuple(_words(env.get("KIOTSYNC_FRAME_ANCESTORS"))),
     )
+
+
+def _words(value: str | None) -> list[str]:
+    return [w for w in (value or "").replace(",", " ").split() if w]
 
 
 def parse_database_url(url: str) -> dict[str, object]:

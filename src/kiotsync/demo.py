@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import sys
 from pathlib import Path
+from typing import IO, Any
 
 import httpx
 
@@ -25,16 +27,31 @@ def run_demo(
     from kiotsync.emulators.run import create
 
     data = Path(data_dir or ".kiotsync/demo").resolve()
+    data.parent.mkdir(parents=True, exist_ok=True)
+    # Nothing is wiped before this demo holds its data dir and all three ports: a second
+    # `make demo` must not delete the data of the one already running.
+    lock = _hold(data.parent / f"{data.name}.lock")
+    if lock is None:
+        print(f"kiotsync demo: another demo is running with {data} (stop it first, or use --data-dir)", file=sys.stderr)
+        return 1
+    web_app = _LateApp()
+    kv_app = create("kiotviet")
+    hv_app = create("haravan")
+    try:
+        web = ServerThread(web_app, host, port)
+        kv_server = ServerThread(kv_app, host, kiotviet_port)
+        hv_server = ServerThread(hv_app, host, haravan_port)
+    except OSError as exc:
+        print(f"kiotsync demo: a port is taken ({exc}); is another demo running? (--port, --kiotviet-port, --haravan-port)", file=sys.stderr)
+        return 1
     if data.exists() and not keep_data:
         # Emulator state lives in memory: a demo always starts from a fresh app database too.
         shutil.rmtree(data)
     data.mkdir(parents=True, exist_ok=True)
 
     public_url = f"http://{host}:{port}"
-    kv_app = create("kiotviet")
-    hv_app = create("haravan")
-    kv_server = ServerThread(kv_app, host, kiotviet_port).start()
-    hv_server = ServerThread(hv_app, host, haravan_port).start()
+    kv_server.start()
+    hv_server.start()
     kv = kv_app.control_seed({"preset": "demo", "seed": 1, "base_url": kv_server.url})
     hv = hv_app.control_seed(
         {
@@ -72,7 +89,8 @@ def run_demo(
 
     setup_django()
     migrate(verbosity=0)
-    web = ServerThread(wsgi_app(), host, port).start()
+    web_app.app = wsgi_app()
+    web.start()
     # Like saving the webhook in Haravan's partner dashboard: Haravan checks hub.challenge now.
     from kiotsync.services.dispatch import haravan_topics
 
@@ -107,4 +125,29 @@ def run_demo(
         kv_server.stop()
         hv_server.stop()
     print("demo stopped", file=sys.stderr)
+    lock.close()
     return 0
+
+
+class _LateApp:
+    """The web socket is bound before Django is set up; requests are served once it is."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        if self.app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"starting"]
+        return self.app(environ, start_response)
+
+
+def _hold(path: Path) -> IO[str] | None:
+    """An exclusive lock on ``path`` for as long as the process lives, or ``None`` if taken."""
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle

@@ -22,12 +22,50 @@ def migrate(verbosity: int = 1) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
 
 
+# Not preloaded: the platform emulators and benchmarks (not part of the app), the entry points.
+_NOT_PRELOADED = ("kiotsync.emulators", "kiotsync.bench", "kiotsync.demo", "kiotsync.cli", "kiotsync.wsgi")
+
+
+def preload_modules() -> int:
+    """Import every module of the app now, in this one thread, before the web server's or the
+    worker's threads start. Views and tasks import much of the app lazily; two threads importing
+    the same package for the first time at once can each find it half-initialised ("ImportError:
+    cannot import name 'ApiCaller' from partially initialized module 'kiotsync.httpkit.caller'"),
+    which failed the first tasks a fresh worker took from a backlog. Returns how many modules."""
+    import importlib
+    import pkgutil
+
+    import kiotsync
+
+    count = 0
+
+    def walk(path: list[str], prefix: str) -> None:
+        nonlocal count
+        for info in pkgutil.iter_modules(path, prefix):
+            name = info.name
+            if name.startswith(_NOT_PRELOADED) or name.rsplit(".", 1)[-1] in ("migrations", "tests"):
+                continue
+            try:
+                module = importlib.import_module(name)
+            except Exception:
+                log.exception("preloading %s failed", name)
+                continue
+            count += 1
+            if info.ispkg:
+                walk(list(module.__path__), name + ".")
+
+    walk(list(kiotsync.__path__), "kiotsync.")
+    return count
+
+
 def wsgi_app() -> object:
     """The Django WSGI app with static files served (no separate web server needed)."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.wsgi import get_wsgi_application
 
-    return StaticFilesHandler(get_wsgi_application())
+    app = StaticFilesHandler(get_wsgi_application())
+    preload_modules()
+    return app
 
 
 def discover_tasks() -> int:
@@ -49,6 +87,7 @@ def run_worker(workers: int | None = None, periodic: bool = True) -> None:
     from kiotsync.workers.heartbeat import Heartbeat
 
     tasks = discover_tasks()
+    preload_modules()  # before the consumer's threads start (see there)
     huey_settings: dict[str, Any] = settings.HUEY
     options: dict[str, Any] = dict(huey_settings.get("consumer", {}))
     if workers:

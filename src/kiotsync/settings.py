@@ -7,14 +7,29 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from kiotsync.config import load_config, parse_database_url
+from kiotsync.security import security_settings
 
 CONFIG = load_config()
 BASE_DIR = Path(__file__).resolve().parent
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
-ALLOWED_HOSTS = ["*"]
-CSRF_TRUSTED_ORIGINS = [CONFIG.public_url]
+# Host names, Secure cookies + HSTS behind HTTPS, the CSP and framing (kiotsync.security).
+_SECURITY = security_settings(CONFIG)
+ALLOWED_HOSTS = _SECURITY["ALLOWED_HOSTS"]
+CSRF_TRUSTED_ORIGINS = _SECURITY["CSRF_TRUSTED_ORIGINS"]
+SESSION_COOKIE_SECURE = _SECURITY["SESSION_COOKIE_SECURE"]
+CSRF_COOKIE_SECURE = _SECURITY["CSRF_COOKIE_SECURE"]
+LANGUAGE_COOKIE_SECURE = _SECURITY["LANGUAGE_COOKIE_SECURE"]
+SECURE_HSTS_SECONDS = _SECURITY["SECURE_HSTS_SECONDS"]
+SECURE_PROXY_SSL_HEADER = _SECURITY["SECURE_PROXY_SSL_HEADER"]
+SECURE_REFERRER_POLICY = _SECURITY["SECURE_REFERRER_POLICY"]
+X_FRAME_OPTIONS = _SECURITY["X_FRAME_OPTIONS"]
+SESSION_COOKIE_SAMESITE = _SECURITY["SESSION_COOKIE_SAMESITE"]
+CSRF_COOKIE_SAMESITE = _SECURITY["CSRF_COOKIE_SAMESITE"]
+LANGUAGE_COOKIE_SAMESITE = _SECURITY["LANGUAGE_COOKIE_SAMESITE"]
+KIOTSYNC_CSP = _SECURITY["KIOTSYNC_CSP"]
+KIOTSYNC_FRAMED = _SECURITY["KIOTSYNC_FRAMED"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -42,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kiotsync.web.middleware.ContentSecurityPolicyMiddleware",
     "kiotsync.web.middleware.TenantMiddleware",
 ]
 
@@ -100,12 +116,10 @@ STATIC_ROOT = CONFIG.data_dir / "static"
 
 SESSION_COOKIE_NAME = "kiotsync_session"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 CSRF_COOKIE_NAME = "kiotsync_csrftoken"
 LANGUAGE_COOKIE_NAME = "kiotsync_language"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
 
 LOGGING = {
     "version": 1,

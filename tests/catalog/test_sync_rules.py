@@ -193,3 +193,23 @@ def test_transfer_all_creates_kiotviet_products_and_writes_back_codes(shop: Plat
     job2.refresh_from_db()
     writes = [r for r in shop.kv_control("GET", "/requests", params={"since": mark})["requests"] if r["method"] != "GET"]
     assert writes == []
+
+
+def test_a_kiotviet_description_reaches_the_storefront_without_script(shop: Platforms) -> None:
+    """Descriptions are cleaned to formatting HTML before they are written to Haravan."""
+    from kiotsync.catalog.models import VariantLinkRecord
+    from kiotsync.wiring import get_wiring
+
+    from .test_field_toggles import _row
+    from .test_sync import run_sync, tenant
+
+    run_sync()
+    row = _row()
+    evil = '<p onclick="steal()">Áo <b>đẹp</b><script>alert(document.cookie)</script><img src="x" onerror="y()"><a href="javascript:alert(1)">xem</a></p>'
+    shop.kv_control("PUT", f"/products/{row.kv_id}", json={"description": evil})
+    run_sync()
+    link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id)
+    body = get_wiring().haravan(tenant()).get_product(link.hv_product_id).body_html or ""
+    assert "<b>đẹp</b>" in body
+    for bad in ("<script", "onclick", "onerror", "javascript:", "document.cookie"):
+        assert bad not in body, body

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from typing import Any
 
 from django.conf import settings
 from django.test import Client
@@ -127,3 +128,59 @@ def test_healthz_with_a_live_worker_and_its_probe_answered(client: Client, db: N
     assert body["queues"]["default"]["oldest_ready_s"] >= 360
     beat.stop()
     assert client.get("/healthz").status_code == 503
+
+
+def _kv_api(connected: Platforms) -> tuple[Any, dict[str, str]]:
+    kv = connected.kv_http
+    token = kv.post(
+        "/connect/token",
+        data={
+            "scopes": "PublicApi.Access",
+            "grant_type": "client_credentials",
+            "client_id": connected.kv_creds["client_id"],
+            "client_secret": connected.kv_creds["client_secret"],
+        },
+    ).json()["access_token"]
+    return kv, {"Retailer": connected.kv_creds["retailer"], "Authorization": f"Bearer {token}"}
+
+
+def test_a_huge_kiotviet_product_webhook_is_stored_and_the_registration_stays_on(
+    connected: Platforms, client: Client
+) -> None:
+    """A 4.2 MB HTML description (past Django's 2.5 MB request limit) is answered 2xx and stored:
+    a 4xx would make KiotViet switch ``product.update`` off for good."""
+    tenant = Tenant.objects.get()
+    kv, h = _kv_api(connected)
+    item = kv.get("/products", params={"pageSize": 1}, headers=h).json()["data"][0]
+    description = "<p>" + ("Mô tả rất dài. " * 300_000) + "</p>"
+    assert len(description.encode()) > 4_200_000
+    resp = kv.put(f"/products/{item['id']}", json={"description": description}, headers=h)
+    assert resp.status_code == 200, resp.text[:300]
+    connected.kv.webhooks.drain(30)
+    stored = [e for e in InboundEvent.objects.filter(tenant=tenant, platform="kiotviet") if "product.update" in e.topic]
+    assert stored, "the big product.update was not stored"
+    hooks = kv.get("/webhooks", headers=h).json()["data"]
+    assert {w["type"] for w in hooks if w["isActive"]} >= {"product.update", "stock.update"}
+
+
+def test_kiotviet_envelopes_without_an_id_are_not_taken_for_each_other(connected: Platforms, client: Client) -> None:
+    tenant = Tenant.objects.get()
+    key = tenant.kiotviet.webhook_secret.encode()
+
+    def post(body: dict[str, Any]) -> Any:
+        raw = json.dumps(body).encode()
+        sig = "sha1=" + hmac.new(key, raw, hashlib.sha256).hexdigest()
+        return client.post(
+            f"/webhooks/kiotviet/{tenant.public_id}", raw, content_type="application/json", HTTP_X_HUB_SIGNATURE=sig
+        )
+
+    first = {"Attempt": 1, "Notifications": [{"Action": "product.delete.1", "Data": [991]}]}
+    second = {"Attempt": 1, "Notifications": [{"Action": "product.delete.1", "Data": [992]}]}
+    assert post(first).json()["stored"] is True
+    assert post(second).json()["stored"] is True
+    # The same envelope redelivered (only Attempt differs) is one event.
+    assert post({**first, "Attempt": 2}).json()["note"] == "duplicate"
+    # Whatever the shape, KiotViet gets a 2xx.
+    for body in ([1, 2], {"Notifications": "x"}, {"Id": {"a": 1}}):
+        assert post(body).status_code == 200  # type: ignore[arg-type]
+    assert InboundEvent.objects.filter(tenant=tenant, platform="kiotviet").count() >= 2

@@ -16,10 +16,12 @@ from kiotsync.haravan import models as hvw
 from kiotsync.inbox.models import InboundEvent
 from kiotsync.kiotviet.webhooks import parse_webhook
 from kiotsync.services.dispatch import handles
+from kiotsync.services.ownership import resource_id, shop_has
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
 
 from . import ingest, translate
+from .models import HvVariantRow
 
 log = logging.getLogger(__name__)
 
@@ -100,16 +102,30 @@ def _reread(tenant: Tenant, product_ids: set[int]) -> set[int]:
     return changed
 
 
+def _mirrored(tenant: Tenant, product_id: int) -> bool:
+    return HvVariantRow.objects.filter(tenant=tenant, hv_product_id=product_id).exists()
+
+
 @handles(InboundEvent.Platform.HARAVAN, "products/create", "products/update")
-def haravan_product(event: InboundEvent) -> None:
-    if not isinstance(event.payload, dict) or "id" not in event.payload:
-        return
+def haravan_product(event: InboundEvent) -> str | None:
+    tenant = event.tenant
+    rid = resource_id(event.payload)
+    if rid is None:
+        return None
+    if not _mirrored(tenant, rid) and not shop_has(tenant, "product", rid):
+        return "not this shop's product"
     product = hvw.Product.from_wire(event.payload)
-    ingest.upsert_hv_products(event.tenant, [translate.hv_product(product)])
+    ingest.upsert_hv_products(tenant, [translate.hv_product(product)])
+    return None
 
 
 @handles(InboundEvent.Platform.HARAVAN, "products/deleted", "products/delete")
-def haravan_product_deleted(event: InboundEvent) -> None:
-    product_id = event.payload.get("id") if isinstance(event.payload, dict) else None
-    if product_id:
-        ingest.mark_hv_product_deleted(event.tenant, int(product_id))
+def haravan_product_deleted(event: InboundEvent) -> str | None:
+    tenant = event.tenant
+    rid = resource_id(event.payload)
+    if rid is None or not _mirrored(tenant, rid):
+        return None
+    if shop_has(tenant, "product", rid):
+        return "the product still exists"  # a replayed or misattributed deletion
+    ingest.mark_hv_product_deleted(tenant, rid)
+    return None

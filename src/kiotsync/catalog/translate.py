@@ -28,6 +28,7 @@ from kiotsync.core import (
 from kiotsync.core.plan_transfer import KvRowDraft
 from kiotsync.haravan import models as hv
 from kiotsync.httpkit.dates import parse_kiotviet_datetime
+from kiotsync.httpkit.html import clean_html
 from kiotsync.kiotviet import models as kv
 
 # -- KiotViet -------------------------------------------------------------------------------------
@@ -63,7 +64,7 @@ def kv_product(p: kv.Product) -> KvProduct:
         master_product_id=p.master_product_id,
         master_unit_id=p.master_unit_id,
         conversion_value=Decimal(str(p.conversion_value or 1)),
-        description=p.description or "",
+        description=clean_html(p.description or ""),
         attributes=tuple(KvAttribute(a.name or "", a.value or "") for a in p.attributes if a.name),
         images=tuple(p.images),
         price_books=tuple(
@@ -190,7 +191,7 @@ def hv_product(p: hv.Product) -> HvProduct:
     return HvProduct(
         id=p.id,
         title=p.title or "",
-        body_html=p.body_html or "",
+        body_html=clean_html(p.body_html or ""),
         product_type=p.product_type or "",
         published=p.published,
         options=tuple(o.name or "" for o in sorted(p.options, key=lambda o: o.position or 0)),

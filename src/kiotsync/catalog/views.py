@@ -29,18 +29,17 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import strip_tags
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiotsync.core.links import FieldValue, fingerprint
 from kiotsync.core.reasons import Reason, ReasonCode
-from kiotsync.core.text import fold
 from kiotsync.httpkit.errors import PlatformError
+from kiotsync.search import matching, search_query
 from kiotsync.services.errors import UserFacingError
 from kiotsync.tenants.models import SyncSettings, Tenant
-from kiotsync.web.decorators import tenant_required
+from kiotsync.web.decorators import redirect_back, tenant_required
 
 from .branches import branch_names
 from .models import (
@@ -152,11 +151,8 @@ def _refreshing(response: HttpResponse) -> HttpResponse:
 
 
 def _back(request: HttpRequest, fallback: str, **kwargs: Any) -> HttpResponse:
-    """Non-JS fallback: back to the page the form was on (same host only), else ``fallback``."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(fallback, **kwargs)
+    """Non-JS fallback: back to the page the form was on (a path on this site), else ``fallback``."""
+    return redirect_back(request, fallback, **kwargs)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -296,7 +292,7 @@ KV_FILTERS: tuple[tuple[str, Any], ...] = (
 def search(q: str) -> Q:
     """Accent- and case-free "contains" over the row's folded ``search_text`` (name, code,
     barcode…): "ao thun den" finds "Áo thun ĐEN", on SQLite as on PostgreSQL."""
-    return Q(search_text__contains=fold(q))
+    return matching(q)
 
 
 def kv_rows_matching(tenant: Tenant, q: str, status: str) -> QuerySet[KvRow]:
@@ -408,7 +404,7 @@ def _settings_of(tenant: Tenant) -> SyncSettings | None:
 @require_GET
 def kiotviet_list(request: HttpRequest) -> HttpResponse:
     tenant = _tenant(request)
-    q = request.GET.get("q", "").strip()
+    q = search_query(request.GET.get("q", ""))
     status = request.GET.get("status", "")
     keys = (
         kv_rows_matching(tenant, q, status)
@@ -932,7 +928,7 @@ def hv_counts(tenant: Tenant) -> dict[str, int]:
 @require_GET
 def haravan_list(request: HttpRequest) -> HttpResponse:
     tenant = _tenant(request)
-    q = request.GET.get("q", "").strip()
+    q = search_query(request.GET.get("q", ""))
     status = request.GET.get("status", "")
     keys = (
         hv_rows_matching(tenant, q, status)

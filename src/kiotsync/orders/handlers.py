@@ -17,10 +17,12 @@ from kiotsync.httpkit.errors import NotFoundError
 from kiotsync.inbox.models import InboundEvent
 from kiotsync.kiotviet.webhooks import parse_webhook
 from kiotsync.services.dispatch import handles
+from kiotsync.services.ownership import resource_id, shop_has
 from kiotsync.tenants.models import KiotVietConnection
 from kiotsync.wiring import get_wiring
 
 from .ingest import ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, link_for_invoice
+from .models import OrderLink
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +30,20 @@ HARAVAN_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders
 
 
 @handles(InboundEvent.Platform.HARAVAN, *HARAVAN_TOPICS)
-def on_haravan_order(event: InboundEvent) -> None:
+def on_haravan_order(event: InboundEvent) -> str | None:
     from .sync import sync_link
 
-    if (
-        not isinstance(event.payload, dict)
-        or not KiotVietConnection.objects.filter(tenant=event.tenant).exists()
-    ):
-        return
-    got = ingest_haravan(event.tenant, event.payload, via="webhook")
+    tenant = event.tenant
+    rid = resource_id(event.payload)
+    if rid is None or not KiotVietConnection.objects.filter(tenant=tenant).exists():
+        return None
+    known = OrderLink.objects.filter(tenant=tenant, hv_order_id=rid).exists()
+    if not known and not shop_has(tenant, "order", rid):
+        return "not this shop's order"
+    got = ingest_haravan(tenant, event.payload, via="webhook")
     if got is not None and got.changed:
         sync_link(got.link.pk)  # already in a worker: push now (one queue hop less)
+    return None
 
 
 @handles(InboundEvent.Platform.KIOTVIET, "order.update", "invoice.update")

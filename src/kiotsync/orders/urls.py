@@ -2,13 +2,15 @@
 
 from django.urls import path
 
+from kiotsync.web import converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 urlpatterns = [
     path("", views.order_list, name="orders_list"),
     path("sync", views.resync_selected, name="orders_resync_selected"),
     path("import", views.import_orders, name="orders_import"),
-    path("kv/<int:kv_order_id>", views.order_kv_detail, name="orders_kv_detail"),
-    path("<int:hv_order_id>", views.order_detail, name="orders_detail"),
-    path("link/<int:link_id>/sync", views.resync_one, name="orders_resync"),
+    path("kv/<id:kv_order_id>", views.order_kv_detail, name="orders_kv_detail"),
+    path("<id:hv_order_id>", views.order_detail, name="orders_detail"),
+    path("link/<id:link_id>/sync", views.resync_one, name="orders_resync"),
 ]

@@ -18,15 +18,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiotsync.core import orders as core
-from kiotsync.core.text import fold
+from kiotsync.search import matching, search_query
 from kiotsync.tenants.models import SyncSettings, Tenant
-from kiotsync.web.decorators import tenant_required
+from kiotsync.web.converters import parse_id
+from kiotsync.web.decorators import redirect_back, tenant_required
 
 from . import convert, display
 from .forms import ImportForm
@@ -96,7 +96,7 @@ def links_matching(tenant: Tenant, q: str, state: str) -> QuerySet[OrderLink]:
     links = OrderLink.objects.filter(tenant=tenant)
     if q:
         # Accent- and case-free: "nguyen van" finds "Nguyễn Văn An" (kiotsync.core.text).
-        links = links.filter(search_text__contains=fold(q.strip().lstrip("#")))
+        links = links.filter(matching(search_query(q).lstrip("#")))
     if state in OrderLink.State.values:
         links = links.filter(state=state)
     return links.order_by("-hv_created_at", "-kv_created_at", "-id")
@@ -119,7 +119,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 def _list_context(request: HttpRequest, tenant: Tenant) -> dict[str, Any]:
-    q = request.GET.get("q", "").strip()
+    q = search_query(request.GET.get("q", ""))
     state = request.GET.get("state", "")
     page = Paginator(links_matching(tenant, q, state), PER_PAGE).get_page(request.GET.get("page"))
     settings = SyncSettings.objects.filter(tenant=tenant).first()
@@ -183,10 +183,8 @@ def order_kv_detail(request: HttpRequest, kv_order_id: int) -> HttpResponse:
 
 
 def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("orders_list")
+    """Non-JS fallback: back to the page the form was on (a path on this site), else the list."""
+    return redirect_back(request, "orders_list")
 
 
 @tenant_required(connected=True)
@@ -217,22 +215,31 @@ def resync_selected(request: HttpRequest) -> HttpResponse:
     from .sync import resync
 
     tenant = _tenant(request)
-    ids = [int(x) for x in request.POST.getlist("ids") if x.isdigit()]
+    posted = request.POST.getlist("ids")
+    # The checkboxes post the orders' ids; anything else (not an id, out of range) is left out
+    # and said so. Another shop's id is simply not found (resync filters on the shop).
+    ids = [i for i in map(parse_id, posted) if i is not None]
+    refused = len(posted) - len(ids)
     if request.POST.get("all_errors") == "1":
         ids = list(
             OrderLink.objects.filter(tenant=tenant, state=OrderLink.State.ERROR).values_list("pk", flat=True)
         )
+        refused = 0
     done = resync(tenant, ids) if ids else 0
-    if not _is_htmx(request):
-        if done:
-            messages.success(request, _("Đã gửi yêu cầu đồng bộ %(n)s đơn hàng.") % {"n": done})
-        else:
-            messages.warning(request, _("Chưa chọn đơn hàng nào."))
-        return _back(request)
-    context = _list_context(request, tenant)
-    context["notice"] = (
+    notice = (
         _("Đã gửi yêu cầu đồng bộ %(n)s đơn hàng.") % {"n": done} if done else _("Chưa chọn đơn hàng nào.")
     )
+    invalid = _("Bỏ qua %(n)s lựa chọn không hợp lệ.") % {"n": refused} if refused else ""
+    if not _is_htmx(request):
+        if done:
+            messages.success(request, notice)
+        else:
+            messages.warning(request, notice)
+        if invalid:
+            messages.warning(request, invalid)
+        return _back(request)
+    context = _list_context(request, tenant)
+    context["notice"] = f"{notice} {invalid}".strip()
     return render(request, "orders/_body.html", context)
 
 

@@ -19,7 +19,8 @@ from kiotsync.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[InboundEvent], None]
+# A handler may return a note kept on the row (e.g. why an event changed nothing).
+Handler = Callable[[InboundEvent], "str | None"]
 _HANDLERS: dict[tuple[str, str], Handler] = {}
 
 
@@ -32,11 +33,14 @@ def handles(platform: str, *topics: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _noop(event: InboundEvent) -> None:
-    """Topics that need no work beyond being recorded (e.g. ``app/uninstalled``)."""
+UNINSTALL_TOPICS = ("app/uninstalled", "app_uninstalled")
 
 
-handles(InboundEvent.Platform.HARAVAN, "app/uninstalled", "app_uninstalled")(_noop)
+@handles(InboundEvent.Platform.HARAVAN, *UNINSTALL_TOPICS)
+def _uninstalled(event: InboundEvent) -> str:
+    from .haravan_install import on_uninstalled
+
+    return on_uninstalled(event.tenant, event.payload, event.received_at)
 
 
 HANDLER_MODULES = ("kiotsync.catalog.handlers", "kiotsync.orders.handlers")
@@ -86,7 +90,8 @@ def process_event(event_id: int) -> None:
         event.attempts += 1
         event.save(update_fields=["attempts"])
     with tenant_context(event.tenant):
-        if event.tenant.status != Tenant.Status.ACTIVE:
+        shop_level = event.platform == InboundEvent.Platform.HARAVAN and event.topic in UNINSTALL_TOPICS
+        if event.tenant.status != Tenant.Status.ACTIVE and not shop_level:
             _finish(event, InboundEvent.State.IGNORED, "tenant not active")
             return
         handlers = handlers_for(event)
@@ -94,14 +99,17 @@ def process_event(event_id: int) -> None:
             # Recorded for the audit trail; the polling backstop covers the topic.
             _finish(event, InboundEvent.State.IGNORED, "no handler for this topic")
             return
+        notes: list[str] = []
         try:
             for handler in handlers:
-                handler(event)
+                note = handler(event)
+                if note:
+                    notes.append(note)
         except Exception as exc:
             log.exception("inbound event %s failed", event.pk)
             InboundEvent.objects.filter(pk=event.pk).update(error=f"{type(exc).__name__}: {exc}"[:2000])
             raise
-        _finish(event, InboundEvent.State.DONE, "")
+        _finish(event, InboundEvent.State.DONE, "; ".join(notes))
 
 
 def _finish(event: InboundEvent, state: str, note: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kiotsync.haravan.oauth import InstallRevokedError, TokenSet
-from kiotsync.httpkit.errors import PlatformError
+from kiotsync.httpkit.dates import parse_haravan_datetime
+from kiotsync.httpkit.errors import AuthError, PlatformError
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import HaravanInstallation, SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
@@ -49,6 +50,8 @@ REFRESH_MARGIN = timedelta(hours=1)
 class SignedIn:
     tenant: Tenant
     user_sub: str
+    # A re-install of a shop whose Auto-sync was on: it goes on where it stopped.
+    resumed_auto_sync: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,9 @@ def _finish(session: Any, kind: str, params: Any) -> tuple[TokenSet, Any]:
         if params.get("error") == "access_denied":
             raise UserFacingError(_("Bạn đã không đồng ý cấp quyền cho ứng dụng trên Haravan."))
         raise UserFacingError(_("Haravan báo lỗi khi đăng nhập: %(error)s") % {"error": params.get("error")})
+    # Compared as bytes: a state that is not ASCII (anyone can send one) is a mismatch, not an error.
     if not pending or pending.get("kind") != kind or not secrets.compare_digest(
-        str(pending.get("state", "")), str(params.get("state", ""))
+        str(pending.get("state", "")).encode(), str(params.get("state", "")).encode()
     ):
         raise UserFacingError(_("Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng đăng nhập lại."))
     code = params.get("code")
@@ -119,6 +123,7 @@ def complete_install(session: Any, params: Any) -> SignedIn:
     now = timezone.now()
     with transaction.atomic():
         tenant, _created = Tenant.objects.select_for_update().get_or_create(orgid=claims.orgid)
+        was_away = tenant.status != Tenant.Status.ACTIVE
         tenant.name = claims.orgname or tenant.name
         tenant.orgsub = claims.orgsub or tenant.orgsub
         tenant.status = Tenant.Status.ACTIVE
@@ -138,11 +143,12 @@ def complete_install(session: Any, params: Any) -> SignedIn:
                 "refreshed_at": now,
             },
         )
-        SyncSettings.objects.get_or_create(tenant=tenant)
+        settings, _ = SyncSettings.objects.get_or_create(tenant=tenant)
     with tenant_context(tenant):
         log.info("app installed")
         _after_install(tenant)
-    return SignedIn(tenant, claims.sub)
+    # Auto-sync stays as the merchant left it; the next poll catches up what changed meanwhile.
+    return SignedIn(tenant, claims.sub, resumed_auto_sync=was_away and settings.auto_sync_enabled)
 
 
 def _after_install(tenant: Tenant) -> None:
@@ -219,13 +225,37 @@ def mark_needs_reinstall(tenant: Tenant, reason: str) -> None:
         log.warning("haravan install revoked: needs re-install (%s)", reason)
 
 
+def on_uninstalled(tenant: Tenant, payload: Any, received_at: datetime) -> str:
+    """``app/uninstalled`` (stored, de-duplicated, then handled here): deactivate the shop only
+    when the delivery is newer than its current installation and the shop's own token confirms
+    the app is gone. Returns what was decided (kept on the inbox row)."""
+    tenant.refresh_from_db()
+    if tenant.status == Tenant.Status.UNINSTALLED:
+        return "already uninstalled"
+    installed_at = tenant.installed_at
+    said = parse_haravan_datetime(payload.get("uninstalled_at")) if isinstance(payload, dict) else None
+    if installed_at is not None and (received_at < installed_at or (said is not None and said <= installed_at)):
+        log.info("app/uninstalled older than the current installation: ignored")
+        return "older than the current installation"
+    if HaravanInstallation.objects.filter(tenant=tenant).exists():
+        try:
+            get_wiring().haravan(tenant).get_shop()
+        except AuthError:
+            pass  # the token is refused: the app is really gone
+        else:
+            log.warning("app/uninstalled but the shop token still works: ignored")
+            return "the shop's token still works"
+    mark_uninstalled(tenant)
+    return "uninstalled"
+
+
 def mark_uninstalled(tenant: Tenant) -> None:
-    """``app/uninstalled``: deactivate the tenant; its jobs see the status and stop."""
+    """``app/uninstalled``: deactivate the tenant; its jobs see the status and stop. Settings
+    (Auto-sync included) stay for a re-install."""
     now = timezone.now()
     Tenant.objects.filter(pk=tenant.pk).update(
         status=Tenant.Status.UNINSTALLED, uninstalled_at=now, updated_at=now
     )
-    SyncSettings.objects.filter(tenant=tenant).update(auto_sync_enabled=False)
     HaravanInstallation.objects.filter(tenant=tenant).delete()
     with tenant_context(tenant):
         log.info("app uninstalled: tenant deactivated")

@@ -50,37 +50,73 @@ def _wake(event: InboundEvent) -> None:
     transaction.on_commit(on_commit)
 
 
+UNINSTALL_TOPICS = frozenset({"app/uninstalled", "app_uninstalled"})
+# Topics whose body is the shop itself (its ``id`` is the org id).
+SHOP_TOPICS = frozenset({*UNINSTALL_TOPICS, "shop/update", "shops/update"})
+
+
+def _org_named_in_body(topic: str, payload: Any) -> str:
+    """The org the signed body names, if it names one (the ``X-Haravan-Org-Id`` header is not
+    covered by the signature: a delivery re-sent with another shop's header must not act there)."""
+    if not isinstance(payload, dict):
+        return ""
+    for field in ("org_id", "orgid"):
+        if payload.get(field) not in (None, ""):
+            return str(payload[field])
+    if topic in SHOP_TOPICS and payload.get("id") not in (None, ""):
+        return str(payload["id"])
+    return ""
+
+
+def _haravan_key(orgid: str, topic: str, payload: Any, raw: bytes) -> str:
+    """De-duplication key (digest §4.9: topic, resource id, ``updated_at``). Shop-level topics
+    hash the body: an uninstall after a re-install is a new event even if the shop is unchanged."""
+    resource_id = payload.get("id") if isinstance(payload, dict) else None
+    updated = payload.get("updated_at") if isinstance(payload, dict) else None
+    if resource_id is not None and updated and topic not in SHOP_TOPICS:
+        return f"hv:{orgid}:{topic}:{resource_id}:{updated}"
+    return f"hv:{orgid}:{topic}:{hashlib.sha256(raw).hexdigest()}"
+
+
 def receive_haravan(raw: bytes, headers: Any) -> Receipt:
+    """Verify, attribute to a shop, store once, wake. Nothing acts here: even ``app/uninstalled``
+    is only stored, and its handler decides (after the duplicate check, against the shop's own
+    installation) whether it still applies."""
     config = get_wiring().config
     if not verify_haravan_webhook(raw, headers.get("X-Haravan-HmacSha256"), config.haravan_client_secret):
         log.warning("haravan webhook with a bad signature refused")
         return Receipt(401, False, note="bad signature")
     topic = headers.get("X-Haravan-Topic", "")
-    orgid = headers.get("X-Haravan-Org-Id", "")
-    tenant = Tenant.objects.filter(orgid=orgid).first()
-    if tenant is None:
-        return Receipt(200, False, note="unknown shop")
+    header_org = headers.get("X-Haravan-Org-Id", "")
     try:
         payload = json.loads(raw or b"{}")
     except ValueError:
         return Receipt(400, False, note="not JSON")
+    named = _org_named_in_body(topic, payload)
+    if named and header_org and named != header_org:
+        log.warning("haravan webhook %s names org %s in its body but %s in its header: refused", topic, named, header_org)
+        return Receipt(403, False, note="org mismatch")
+    orgid = named or header_org
+    tenant = Tenant.objects.filter(orgid=orgid).first() if orgid else None
+    if tenant is None:
+        return Receipt(200, False, note="unknown shop")
     with tenant_context(tenant):
-        resource_id = payload.get("id") if isinstance(payload, dict) else None
-        updated = payload.get("updated_at") if isinstance(payload, dict) else None
-        if resource_id is not None and updated:
-            key = f"hv:{orgid}:{topic}:{resource_id}:{updated}"
-        else:
-            key = f"hv:{orgid}:{topic}:{hashlib.sha256(raw).hexdigest()}"
-        event = _store(tenant, InboundEvent.Platform.HARAVAN, topic, key, payload)
-        if topic in {"app/uninstalled", "app_uninstalled"}:
-            from .haravan_install import mark_uninstalled
-
-            mark_uninstalled(tenant)
+        event = _store(tenant, InboundEvent.Platform.HARAVAN, topic, _haravan_key(orgid, topic, payload, raw), payload)
         if event is None:
             return Receipt(200, False, note="duplicate")
         log.info("haravan webhook stored: topic=%s id=%s", topic, event.pk)
         _wake(event)
         return Receipt(200, True, event.pk)
+
+
+def _kiotviet_key(envelope_id: str | None, payload: Any) -> str:
+    """The envelope ``Id`` (the same on every redelivery); without one, a hash of the envelope
+    minus its ``Attempt`` counter (an Id-less envelope must not collide with every other one)."""
+    if envelope_id:
+        return f"kv:{envelope_id}"
+    rest = {k: v for k, v in payload.items() if k != "Attempt"} if isinstance(payload, dict) else payload
+    canonical = json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return f"kv:sha256:{hashlib.sha256(canonical).hexdigest()}"
 
 
 def receive_kiotviet(public_id: str, raw: bytes, headers: Any) -> Receipt:
@@ -96,17 +132,24 @@ def receive_kiotviet(public_id: str, raw: bytes, headers: Any) -> Receipt:
             log.warning("kiotviet webhook with a bad signature ignored")
             return Receipt(200, False, note="bad signature")
         try:
-            envelope = parse_webhook(raw)
-        except ValueError:
+            payload = json.loads(raw)
+            envelope = parse_webhook(payload)
+        except Exception:  # any shape at all: a 4xx would switch the registration off
             log.warning("kiotviet webhook body unreadable: ignored")
             return Receipt(200, False, note="not an envelope")
         topics = sorted({n.type for n in envelope.notifications})
-        payload = json.loads(raw)
         event = _store(
-            tenant, InboundEvent.Platform.KIOTVIET, ",".join(topics)[:100], f"kv:{envelope.id}", payload
+            tenant, InboundEvent.Platform.KIOTVIET, ",".join(topics)[:100], _kiotviet_key(envelope.id, payload), payload
         )
         if event is None:
             return Receipt(200, False, note="duplicate")
         log.info("kiotviet webhook stored: topics=%s id=%s attempt=%s", topics, event.pk, envelope.attempt)
         _wake(event)
         return Receipt(200, True, event.pk)
+
+
+def too_large_from_kiotviet(public_id: str) -> Receipt:
+    """A body past the size we read is still answered 2xx (a 4xx would switch the registration
+    off); what it carried is read again by the polling backstop (delta reads by modified date)."""
+    log.warning("kiotviet webhook for %s larger than the limit: not stored, left to the poll", public_id)
+    return Receipt(200, False, note="too large")

@@ -43,3 +43,16 @@ def redeliver_pending_events() -> None:
     from kiotsync.services.dispatch import requeue_stale_events
 
     requeue_stale_events()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def check_webhook_registrations() -> None:
+    """Register again, on both platforms, webhooks that were switched off or lost."""
+    from kiotsync.services.registrations import check_tenant
+
+    for tenant in Tenant.objects.filter(status=Tenant.Status.ACTIVE):
+        try:
+            check_tenant(tenant)
+        except Exception:  # one shop's failure must not stop the others
+            with tenant_context(tenant):
+                log.exception("webhook registration check failed")

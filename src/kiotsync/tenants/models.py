@@ -55,6 +55,11 @@ class HaravanInstallation(models.Model):
     owner_email = models.CharField(max_length=255, blank=True)
     webhooks_subscribed_at = models.DateTimeField(null=True, blank=True)
     webhooks_error = models.CharField(max_length=500, blank=True)
+    # The registration health check (services.registrations): last look, last repair, and
+    # topics missing from the partner dashboard.
+    webhooks_checked_at = models.DateTimeField(null=True, blank=True)
+    webhooks_repaired_at = models.DateTimeField(null=True, blank=True)
+    webhooks_missing = models.CharField(max_length=500, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -82,6 +87,9 @@ class KiotVietConnection(models.Model):
     token_expires_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(default=timezone.now)
     webhooks_error = models.CharField(max_length=500, blank=True)
+    webhooks_checked_at = models.DateTimeField(null=True, blank=True)
+    webhooks_repaired_at = models.DateTimeField(null=True, blank=True)
+    webhooks_repaired = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

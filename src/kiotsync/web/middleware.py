@@ -39,3 +39,23 @@ def sign_in(request: HttpRequest, tenant: Tenant, user_sub: str) -> None:
 
 def sign_out(request: HttpRequest) -> None:
     request.session.flush()
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send the Content-Security-Policy built from the configuration (``kiotsync.security``);
+    when the app may be framed by the origins configured, no ``X-Frame-Options`` (the policy's
+    ``frame-ancestors`` says who may)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.policy: str = getattr(settings, "KIOTSYNC_CSP", "")
+        self.framed: bool = getattr(settings, "KIOTSYNC_FRAMED", False)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", self.policy)
+        if self.framed:
+            response.xframe_options_exempt = True  # type: ignore[attr-defined]
+        return response

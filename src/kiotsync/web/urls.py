@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings", views.settings_view, name="settings"),
     path("connection", views.connection, name="connection"),
     path("connection/disconnect", views.disconnect, name="disconnect"),
+    path("connection/webhooks/check", views.check_webhooks, name="check_webhooks"),
     path("webhooks/haravan", webhook_views.haravan_webhook, name="haravan_webhook"),
     path("webhooks/kiotviet/<uuid:public_id>", webhook_views.kiotviet_webhook, name="kiotviet_webhook"),
     path("healthz", health.healthz, name="healthz"),

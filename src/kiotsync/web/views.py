@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -24,6 +25,11 @@ from .middleware import sign_in, sign_out
 
 log = logging.getLogger(__name__)
 
+#: What an ``orgid`` passed to /install can look like (Haravan's are digits); anything else is
+#: ignored: the owner picks the shop on Haravan (a 100 000-character one made the authorize URL
+#: too long to redirect to, a 400).
+_ORGID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 
 def home(request: HttpRequest) -> HttpResponse:
     tenant: Tenant | None = getattr(request, "tenant", None)
@@ -40,6 +46,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def install(request: HttpRequest) -> HttpResponse:
     """Entry from the Haravan app store (and the landing button): sign in with Haravan first."""
     orgid = request.GET.get("orgid") or None
+    if orgid is not None and not _ORGID_RE.fullmatch(orgid):
+        orgid = None
     return redirect(haravan_install.begin(request.session, "login", orgid=orgid))
 
 
@@ -71,6 +79,11 @@ def install_callback(request: HttpRequest) -> HttpResponse:
         return _oauth_failed(request, err)
     sign_in(request, outcome.tenant, outcome.user_sub)
     messages.success(request, _("Đã cài đặt ứng dụng cho cửa hàng %(name)s.") % {"name": outcome.tenant.name})
+    if outcome.resumed_auto_sync:
+        messages.info(
+            request,
+            _("Tự đồng bộ vẫn đang bật: những thay đổi trong thời gian gỡ ứng dụng sẽ được đồng bộ trong vài phút."),
+        )
     return redirect("home")
 
 
@@ -147,6 +160,9 @@ def connection(request: HttpRequest) -> HttpResponse:
         if install_row and install_row.webhooks_subscribed_at
         else _("Chưa đăng ký")
     )
+    if install_row and install_row.webhooks_missing:
+        hv_ok = False
+        hv_text = _("Thiếu trong trang đối tác Haravan: %(topics)s") % {"topics": install_row.webhooks_missing}
     states = {s.stream: s for s in StreamState.objects.filter(tenant=tenant)}
     streams = [
         (label, states[value].last_success_at if value in states else None, states[value].last_error if value in states else "")
@@ -157,6 +173,7 @@ def connection(request: HttpRequest) -> HttpResponse:
         "masked_secret": mask(conn.client_secret),
         "kv_webhooks": {"ok": kv_ok, "text": kv_text},
         "hv_webhooks": {"ok": hv_ok, "text": hv_text},
+        "hv_install": install_row,
         "settings_words": sync_settings.describe(settings),
         "streams": streams,
     }
@@ -174,3 +191,21 @@ def disconnect(request: HttpRequest) -> HttpResponse:
     kiotviet_connection.disconnect(tenant)
     messages.success(request, _("Đã ngắt kết nối với gian hàng KiotViet %(r)s.") % {"r": retailer})
     return redirect("kiotviet_login")
+
+
+@tenant_required(connected=True)
+@require_POST
+def check_webhooks(request: HttpRequest) -> HttpResponse:
+    """"Kiểm tra webhook": the periodic registration check, now."""
+    from kiotsync.services.registrations import check_tenant
+
+    tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+    haravan, kiotviet = check_tenant(tenant)
+    repaired = [*kiotviet.repaired, *(["Haravan"] if haravan.repaired else [])]
+    if haravan.error or kiotviet.error:
+        messages.error(request, _("Không kiểm tra hết được webhook: %(m)s") % {"m": kiotviet.error or haravan.error})
+    elif repaired:
+        messages.success(request, _("Đã đăng ký lại webhook: %(names)s.") % {"names": ", ".join(repaired)})
+    else:
+        messages.success(request, _("Webhook trên cả hai nền tảng đều đang hoạt động."))
+    return redirect("connection")
