@@ -184,3 +184,30 @@ def test_kiotviet_envelopes_without_an_id_are_not_taken_for_each_other(connected
     for body in ([1, 2], {"Notifications": "x"}, {"Id": {"a": 1}}):
         assert post(body).status_code == 200  # type: ignore[arg-type]
     assert InboundEvent.objects.filter(tenant=tenant, platform="kiotviet").count() >= 2
+
+
+def test_an_event_whose_worker_died_mid_handling_is_handled_again(connected: Platforms, client: Client) -> None:
+    """A row left pending with an attempt counted (its worker was killed) is queued again by the
+    redelivery backstop; one that keeps failing is given up after MAX_ATTEMPTS (FAILED, for the
+    polling backstops)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kiotsync.services.dispatch import MAX_ATTEMPTS
+    from kiotsync.sync.tasks import redeliver_pending_events
+
+    tenant = Tenant.objects.get()
+    old = timezone.now() - timedelta(minutes=5)
+    body = {"Id": "aaaaaaaa-0000-0000-0000-000000000001", "Attempt": 1,
+            "Notifications": [{"Action": "product.delete.1", "Data": [123456]}]}
+    died = InboundEvent.objects.create(tenant=tenant, platform="kiotviet", topic="product.delete",
+                                       delivery_key="kv:died", payload=body, attempts=1)
+    hopeless = InboundEvent.objects.create(tenant=tenant, platform="kiotviet", topic="product.delete",
+                                           delivery_key="kv:hopeless", payload=body, attempts=MAX_ATTEMPTS)
+    InboundEvent.objects.filter(pk__in=[died.pk, hopeless.pk]).update(received_at=old)
+    redeliver_pending_events()
+    died.refresh_from_db()
+    hopeless.refresh_from_db()
+    assert died.state == InboundEvent.State.DONE and died.attempts == 2
+    assert hopeless.state == InboundEvent.State.FAILED

@@ -124,35 +124,48 @@ def apply_stock(tenant: Tenant, facts: Sequence[StockFact]) -> set[int]:
     keys = list(newest)
     for start in range(0, len(keys), BATCH):
         chunk = keys[start : start + BATCH]
-        kv_ids = {k[0] for k in chunk}
-        with transaction.atomic():
-            existing = {
-                (s.kv_id, s.branch_id): s
-                for s in KvStock.objects.select_for_update().filter(tenant=tenant, kv_id__in=kv_ids)
-            }
-            new: list[dict[str, Any]] = []
-            updated: list[KvStock] = []
-            for key in chunk:
-                fact = newest[key]
-                row = existing.get(key)
-                if row is None:
-                    new.append(
-                        {
-                            "tenant": tenant.pk, "kv_id": fact.kv_id, "branch_id": fact.branch_id,
-                            "on_hand": fact.on_hand, "reserved": fact.reserved, "version": fact.version, "dirty": True,
-                        }
-                    )
-                    changed.add(fact.kv_id)
-                    continue
-                if fact.version < row.version:
-                    continue  # stale: something newer was already stored
-                if row.on_hand != fact.on_hand or row.reserved != fact.reserved:
-                    row.on_hand, row.reserved, row.dirty = fact.on_hand, fact.reserved, True
-                    changed.add(fact.kv_id)
-                row.version = fact.version
-                updated.append(row)
-            insert_values(KvStock, new)
-            update_by_pk(KvStock, updated, ["on_hand", "reserved", "version", "dirty"])
+        try:
+            changed |= _apply_stock_chunk(tenant, chunk, newest)
+        except IntegrityError:
+            # Another worker inserted one of these rows meanwhile (a new product's
+            # product.update and stock.update handled at once): they are visible now.
+            changed |= _apply_stock_chunk(tenant, chunk, newest)
+    return changed
+
+
+def _apply_stock_chunk(
+    tenant: Tenant, chunk: Sequence[tuple[int, int]], newest: dict[tuple[int, int], StockFact]
+) -> set[int]:
+    changed: set[int] = set()
+    kv_ids = {k[0] for k in chunk}
+    with transaction.atomic():
+        existing = {
+            (s.kv_id, s.branch_id): s
+            for s in KvStock.objects.select_for_update().filter(tenant=tenant, kv_id__in=kv_ids)
+        }
+        new: list[dict[str, Any]] = []
+        updated: list[KvStock] = []
+        for key in chunk:
+            fact = newest[key]
+            row = existing.get(key)
+            if row is None:
+                new.append(
+                    {
+                        "tenant": tenant.pk, "kv_id": fact.kv_id, "branch_id": fact.branch_id,
+                        "on_hand": fact.on_hand, "reserved": fact.reserved, "version": fact.version, "dirty": True,
+                    }
+                )
+                changed.add(fact.kv_id)
+                continue
+            if fact.version < row.version:
+                continue  # stale: something newer was already stored
+            if row.on_hand != fact.on_hand or row.reserved != fact.reserved:
+                row.on_hand, row.reserved, row.dirty = fact.on_hand, fact.reserved, True
+                changed.add(fact.kv_id)
+            row.version = fact.version
+            updated.append(row)
+        insert_values(KvStock, new)
+        update_by_pk(KvStock, updated, ["on_hand", "reserved", "version", "dirty"])
     return changed
 
 

@@ -204,6 +204,9 @@ class SyncJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The ``kiotsync worker`` process running it: when that worker stops beating, another one
+    # takes the job over at once (not only after STALE_JOB without a heartbeat).
+    worker_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "kind", "state"])]

@@ -24,6 +24,7 @@ from kiotsync.logs import tenant_context
 from kiotsync.sync.models import StreamState
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
+from kiotsync.workers.heartbeat import alive_workers, current_worker_id
 
 from . import loaders, refresh, stocksync, transfer
 from .executor import Outcome, ProductExecutor, record_statuses
@@ -33,6 +34,8 @@ from .models import KvRow, ProductLinkRecord, SyncJob, VariantLinkRecord
 log = logging.getLogger(__name__)
 
 STALE_JOB = timedelta(minutes=2)
+# SyncJob.worker_id of a job whose worker died, waiting for another one.
+RELEASED = "-"
 # Stock flush batching during bursts: a round of 100 rows is one write (and two balance reads);
 # a short-handed round waits at most GATHER_S for more.
 GATHER_ROWS = 100
@@ -267,9 +270,12 @@ def run_job(job_id: int) -> None:
         if job is None or job.state in (SyncJob.State.DONE, SyncJob.State.FAILED):
             return
         now = timezone.now()
-        if job.state == SyncJob.State.RUNNING and job.heartbeat_at and now - job.heartbeat_at < STALE_JOB:
-            return  # another worker holds it
+        if job.state == SyncJob.State.RUNNING:
+            orphan = job.worker_id == RELEASED or (job.worker_id and job.worker_id not in alive_workers(now))
+            if not orphan and job.heartbeat_at and now - job.heartbeat_at < STALE_JOB:
+                return  # another worker holds it
         job.state, job.started_at, job.heartbeat_at = SyncJob.State.RUNNING, job.started_at or now, now
+        job.worker_id = current_worker_id()
         job.save()
     tenant = job.tenant
     with tenant_context(tenant):
@@ -321,6 +327,17 @@ def _run_transfer(tenant: Tenant, job: SyncJob) -> str:
     SyncJob.objects.filter(pk=job.pk).update(failed=len(outcome.failed))
     _stream(tenant, StreamState.Stream.PRODUCTS_HV_TO_KV, not outcome.failed, next(iter(outcome.failed.values()), ""))
     return f"created={outcome.created} linked={outcome.linked} skus={outcome.skus_written} failed={len(outcome.failed)}"
+
+
+def release_orphans(alive: set[str]) -> list[int]:
+    """Running jobs whose worker process no longer beats (killed): released (once) for any
+    worker to take over now, rather than after STALE_JOB without a heartbeat."""
+    running = SyncJob.objects.filter(state=SyncJob.State.RUNNING).exclude(worker_id__in=["", RELEASED])
+    released = []
+    for pk, worker in running.values_list("pk", "worker_id"):
+        if worker not in alive and SyncJob.objects.filter(pk=pk, worker_id=worker).update(worker_id=RELEASED):
+            released.append(pk)
+    return released
 
 
 def stale_jobs() -> list[int]:

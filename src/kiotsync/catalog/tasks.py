@@ -120,3 +120,13 @@ def resume_jobs() -> None:
 
     for job_id in stale_jobs():
         run_job_task(job_id)
+
+
+def take_over_orphans(alive: set[str]) -> None:
+    """A worker's beat: jobs of a worker that died are queued again at once (run on every
+    worker's heartbeat, registered in CatalogConfig.ready())."""
+    from .services import release_orphans
+
+    for job_id in release_orphans(alive):
+        log.warning("job %s lost its worker: queued again", job_id)
+        run_job_task(job_id)

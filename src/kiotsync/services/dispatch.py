@@ -116,14 +116,23 @@ def _finish(event: InboundEvent, state: str, note: str) -> None:
     InboundEvent.objects.filter(pk=event.pk).update(state=state, error=note, processed_at=timezone.now())
 
 
+# A pending event is handed to the queue again at most this many times in all (each failed
+# attempt is also retried by the queue); then it is left FAILED, for the polling backstops.
+MAX_ATTEMPTS = 20
+
+
 def requeue_stale_events(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Pending rows older than ``older_than``: their wake-up was lost (the process died before
+    enqueueing) or their worker died while handling them. Handling is idempotent, so a row
+    that is only slow is merely looked at twice."""
     from kiotsync.wiring import get_wiring
 
     cutoff = timezone.now() - older_than
-    ids = list(
-        InboundEvent.objects.filter(state=InboundEvent.State.PENDING, received_at__lt=cutoff, attempts=0)
-        .values_list("pk", flat=True)[:500]
+    pending = InboundEvent.objects.filter(state=InboundEvent.State.PENDING, received_at__lt=cutoff)
+    pending.filter(attempts__gte=MAX_ATTEMPTS).update(
+        state=InboundEvent.State.FAILED, processed_at=timezone.now()
     )
+    ids = list(pending.filter(attempts__lt=MAX_ATTEMPTS).order_by("received_at").values_list("pk", flat=True)[:500])
     for pk in ids:
         get_wiring().enqueue_inbound(pk)
     return len(ids)

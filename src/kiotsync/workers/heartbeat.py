@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import close_old_connections
@@ -19,6 +20,30 @@ from .models import QueueProbe, WorkerBeat
 log = logging.getLogger(__name__)
 
 BEAT_S = 10.0
+# A worker whose last beat is older than this is taken for dead.
+ALIVE_WITHIN = timedelta(seconds=BEAT_S * 4)
+
+# Duties run on every beat with the ids of the workers alive (e.g. take over the jobs of a
+# worker that died). Registered by the features at start-up (their AppConfig.ready()).
+Duty = Callable[[set[str]], None]
+_duties: list[Duty] = []
+_current = ""
+
+
+def on_beat(duty: Duty) -> Duty:
+    if duty not in _duties:
+        _duties.append(duty)
+    return duty
+
+
+def current_worker_id() -> str:
+    """This process's worker id ("" outside ``kiotsync worker``)."""
+    return _current
+
+
+def alive_workers(now: datetime | None = None) -> set[str]:
+    now = now or timezone.now()
+    return set(WorkerBeat.objects.filter(beat_at__gte=now - ALIVE_WITHIN).values_list("worker_id", flat=True))
 # A probe unanswered this long is sent again (the first was lost with a killed worker).
 PROBE_RESEND = timedelta(minutes=2)
 
@@ -34,6 +59,8 @@ class Heartbeat:
         self._started = timezone.now()
 
     def start(self) -> Heartbeat:
+        global _current
+        _current = self.worker_id
         self.beat()
         self._thread.start()
         return self
@@ -70,6 +97,12 @@ class Heartbeat:
             },
         )
         self.probe(now)
+        alive = alive_workers(now)
+        for duty in list(_duties):
+            try:
+                duty(alive)
+            except Exception:
+                log.exception("worker duty %s failed", getattr(duty, "__name__", duty))
 
     def probe(self, now: datetime) -> None:
         """One probe in flight per queue, whichever worker sends it. An unanswered probe keeps

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
 
-from .heartbeat import BEAT_S
+from .heartbeat import ALIVE_WITHIN
 from .models import QueueProbe, WorkerBeat
 
-# A worker whose last beat is older than this is taken for dead.
-ALIVE_WITHIN = timedelta(seconds=BEAT_S * 4)
 # A ready task waiting longer than this means the workers do not keep up.
 MAX_WAIT_S = 300.0
 
