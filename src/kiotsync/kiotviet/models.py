@@ -1,24 +1,26 @@
 """KiotViet wire models: typed, frozen, parsed tolerantly.
 
-One parser per entity serves both the REST API (camelCase) and webhook bodies (PascalCase):
-keys are looked up case-insensitively, missing keys are ``None``, and the documented
-spelling variants are accepted (``onhand``/``onHand``, ``minQuality``/``minQuantity``,
-images as ``"url"`` or ``{"Image": "url"}``, ``removedIds``/``removeId``/``removeIds``).
-Each model keeps the original mapping in ``raw`` for fields the sync may need later.
-Money is ``Decimal``; quantities are ``float`` (fractional stock is legal).
+One declaration per entity serves both the REST API (camelCase) and webhook bodies (PascalCase):
+each field is read from its camelCase name (or the spellings given with ``wire(...)``), keys
+are looked up case-insensitively, missing keys are ``None``, and the documented spelling
+variants are accepted (``onhand``/``onHand``, ``minQuality``/``minQuantity``, images as ``"url"``
+or ``{"Image": "url"}``, ``removedIds``/``removeId``/``removeIds``). The reading rules are
+:mod:`kiotsync.httpkit.wiremodel`'s. Each model keeps the original mapping in ``raw`` for fields
+the sync may need later. Money is ``Decimal``; quantities are ``float`` (fractional stock is legal).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
-from kiotsync.httpkit.dates import parse_kiotviet_datetime as _dt
+from kiotsync.httpkit.dates import parse_kiotviet_datetime
 from kiotsync.httpkit.wire import Wire, to_int, to_str
+from kiotsync.httpkit.wiremodel import WireModel, camel_key, many, nonzero_int, raw_field, sequence, wire
 
 log = logging.getLogger("kiotsync.kiotviet")
 
@@ -54,9 +56,8 @@ __all__ = [
 ]
 
 
-def _raw() -> Any:
-    """The ``raw`` field: the original mapping, excluded from repr and equality."""
-    return field(default_factory=dict, repr=False, compare=False)
+class KiotVietModel(WireModel, dates=parse_kiotviet_datetime, keys=camel_key):
+    """KiotViet's rules: camelCase keys (any case), naive dates are shop-local (+07:00)."""
 
 
 # Documented status tables (§3.7.2, §3.8.2). Only "3 Hoàn thành" for orders is proven by real data.
@@ -114,6 +115,10 @@ def parse_images(values: list[Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _images(value: Any) -> tuple[str, ...]:
+    return parse_images(sequence(value))
+
+
 def removed_ids(envelope: Mapping[str, Any]) -> tuple[int, ...]:
     """Deleted ids of a list envelope under any of the documented key spellings."""
     w = Wire(envelope)
@@ -127,25 +132,14 @@ def removed_ids(envelope: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class Page:
+class Page(KiotVietModel):
     """One page of a list endpoint (the raw items plus the envelope)."""
 
-    items: tuple[Mapping[str, Any], ...]
+    items: Annotated[tuple[Mapping[str, Any], ...], wire("data")]
     total: int | None
     page_size: int | None
-    removed_ids: tuple[int, ...]
+    removed_ids: Annotated[tuple[int, ...], wire(whole=removed_ids)]
     timestamp: datetime | None
-
-    @classmethod
-    def from_wire(cls, envelope: Mapping[str, Any]) -> Page:
-        w = Wire(envelope)
-        return cls(
-            items=tuple(i for i in w.seq("data") if isinstance(i, Mapping)),
-            total=w.integer("total"),
-            page_size=w.integer("pageSize"),
-            removed_ids=removed_ids(envelope),
-            timestamp=w.when(_dt, "timestamp"),
-        )
 
 
 class Listing(list[T]):
@@ -173,69 +167,34 @@ class Listing(list[T]):
 
 
 @dataclass(frozen=True)
-class Branch:
+class Branch(KiotVietModel):
     id: int
-    name: str | None = None
-    code: str | None = None
+    name: Annotated[str | None, wire("branchName", "name")] = None
+    code: Annotated[str | None, wire("branchCode", "code")] = None
     address: str | None = None
     contact_number: str | None = None
     email: str | None = None
-    location_name: str | None = None
+    location_name: Annotated[str | None, wire("locationName", "location")] = None
     ward_name: str | None = None
     is_active: bool | None = None
     retailer_id: int | None = None
     created_date: datetime | None = None
     modified_date: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Branch:
-        w = Wire(data)
-        return cls(
-            id=w.integer("id") or 0,
-            name=w.text("branchName", "name"),
-            code=w.text("branchCode", "code"),
-            address=w.text("address"),
-            contact_number=w.text("contactNumber"),
-            email=w.text("email"),
-            location_name=w.text("locationName", "location"),
-            ward_name=w.text("wardName"),
-            is_active=w.flag("isActive"),
-            retailer_id=w.integer("retailerId"),
-            created_date=w.when(_dt, "createdDate"),
-            modified_date=w.when(_dt, "modifiedDate"),
-            raw=data,
-        )
+    raw: Mapping[str, Any] = raw_field()
 
 
 @dataclass(frozen=True)
-class Category:
-    id: int
-    name: str | None = None
-    parent_id: int | None = None
+class Category(KiotVietModel):
+    id: Annotated[int, wire("categoryId", "id")]
+    name: Annotated[str | None, wire("categoryName", "name")] = None
+    parent_id: Annotated[int | None, wire(parse=nonzero_int)] = None
     has_child: bool | None = None
     rank: int | None = None
     retailer_id: int | None = None
     created_date: datetime | None = None
     modified_date: datetime | None = None
     children: tuple[Category, ...] = ()
-    raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Category:
-        w = Wire(data)
-        return cls(
-            id=w.integer("categoryId", "id") or 0,
-            name=w.text("categoryName", "name"),
-            parent_id=w.integer("parentId") or None,
-            has_child=w.flag("hasChild"),
-            rank=w.integer("rank"),
-            retailer_id=w.integer("retailerId"),
-            created_date=w.when(_dt, "createdDate"),
-            modified_date=w.when(_dt, "modifiedDate"),
-            children=w.subs(Category.from_wire, "children"),
-            raw=data,
-        )
+    raw: Mapping[str, Any] = raw_field()
 
     def walk(self) -> list[Category]:
         """This node and all descendants, depth first."""
@@ -246,19 +205,14 @@ class Category:
 
 
 @dataclass(frozen=True)
-class ProductAttribute:
+class ProductAttribute(KiotVietModel):
     product_id: int | None
-    name: str | None
-    value: str | None
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> ProductAttribute:
-        w = Wire(data)
-        return cls(w.integer("productId"), w.text("attributeName", "name"), w.text("attributeValue", "value"))
+    name: Annotated[str | None, wire("attributeName", "name")]
+    value: Annotated[str | None, wire("attributeValue", "value")]
 
 
 @dataclass(frozen=True)
-class ProductUnit:
+class ProductUnit(KiotVietModel):
     id: int | None
     code: str | None
     name: str | None
@@ -267,22 +221,9 @@ class ProductUnit:
     conversion_value: float | None
     base_price: Decimal | None
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> ProductUnit:
-        w = Wire(data)
-        return cls(
-            id=w.integer("id"),
-            code=w.text("code"),
-            name=w.text("name"),
-            full_name=w.text("fullName"),
-            unit=w.text("unit"),
-            conversion_value=w.real("conversionValue"),
-            base_price=w.money("basePrice"),
-        )
-
 
 @dataclass(frozen=True)
-class Inventory:
+class Inventory(KiotVietModel):
     """Stock of one product in one branch (list ``inventories[]``, ``stock.update`` items)."""
 
     product_id: int | None
@@ -295,8 +236,8 @@ class Inventory:
     cost: Decimal | None = None
     on_order: float | None = None
     actual_reserved: float | None = None
-    min_quantity: float | None = None
-    max_quantity: float | None = None
+    min_quantity: Annotated[float | None, wire("minQuantity", "minQuality")] = None
+    max_quantity: Annotated[float | None, wire("maxQuantity", "maxQuality")] = None
     is_active: bool | None = None
 
     @property
@@ -304,52 +245,20 @@ class Inventory:
         """Sellable stock as KiotViet's own plugin computes it: on hand − reserved, ≥ 0."""
         return max(0.0, self.on_hand - self.reserved)
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Inventory:
-        w = Wire(data)
-        return cls(
-            product_id=w.integer("productId"),
-            branch_id=w.integer("branchId"),
-            on_hand=w.real("onHand") or 0.0,
-            reserved=w.real("reserved") or 0.0,
-            product_code=w.text("productCode"),
-            product_name=w.text("productName"),
-            branch_name=w.text("branchName"),
-            cost=w.money("cost"),
-            on_order=w.real("onOrder"),
-            actual_reserved=w.real("actualReserved"),
-            min_quantity=w.real("minQuantity", "minQuality"),
-            max_quantity=w.real("maxQuantity", "maxQuality"),
-            is_active=w.flag("isActive"),
-        )
-
 
 @dataclass(frozen=True)
-class ProductPriceBook:
+class ProductPriceBook(KiotVietModel):
     price_book_id: int | None
-    name: str | None
+    name: Annotated[str | None, wire("priceBookName")]
     product_id: int | None
     price: Decimal | None
     is_active: bool | None
     start_date: datetime | None
     end_date: datetime | None
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> ProductPriceBook:
-        w = Wire(data)
-        return cls(
-            price_book_id=w.integer("priceBookId"),
-            name=w.text("priceBookName"),
-            product_id=w.integer("productId"),
-            price=w.money("price"),
-            is_active=w.flag("isActive"),
-            start_date=w.when(_dt, "startDate"),
-            end_date=w.when(_dt, "endDate"),
-        )
-
 
 @dataclass(frozen=True)
-class Product:
+class Product(KiotVietModel):
     """One KiotViet product row = one sellable SKU (a variant or a unit is its own row)."""
 
     id: int
@@ -362,126 +271,67 @@ class Product:
     trade_mark_id: int | None = None
     trade_mark_name: str | None = None
     allows_sale: bool | None = None
-    type: int | None = None
+    type: Annotated[int | None, wire("type", "productType")] = None
     has_variants: bool | None = None
     is_active: bool | None = None
     base_price: Decimal | None = None
     weight: float | None = None
     unit: str | None = None
-    master_product_id: int | None = None
-    master_unit_id: int | None = None
+    master_product_id: Annotated[int | None, wire(parse=nonzero_int)] = None
+    master_unit_id: Annotated[int | None, wire(parse=nonzero_int)] = None
     conversion_value: float | None = None
     description: str | None = None
     retailer_id: int | None = None
     attributes: tuple[ProductAttribute, ...] = ()
     units: tuple[ProductUnit, ...] = ()
-    images: tuple[str, ...] = ()
-    inventories: tuple[Inventory, ...] = ()
+    images: Annotated[tuple[str, ...], wire(parse=_images)] = ()
+    inventories: Annotated[tuple[Inventory, ...], wire("inventories", "inventory")] = ()
     price_books: tuple[ProductPriceBook, ...] = ()
     created_date: datetime | None = None
     modified_date: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Product:
-        w = Wire(data)
-        return cls(
-            id=w.integer("id") or 0,
-            code=w.text("code"),
-            bar_code=w.text("barCode"),
-            name=w.text("name"),
-            full_name=w.text("fullName"),
-            category_id=w.integer("categoryId"),
-            category_name=w.text("categoryName"),
-            trade_mark_id=w.integer("tradeMarkId"),
-            trade_mark_name=w.text("tradeMarkName"),
-            allows_sale=w.flag("allowsSale"),
-            type=w.integer("type", "productType"),
-            has_variants=w.flag("hasVariants"),
-            is_active=w.flag("isActive"),
-            base_price=w.money("basePrice"),
-            weight=w.real("weight"),
-            unit=w.text("unit"),
-            master_product_id=w.integer("masterProductId") or None,
-            master_unit_id=w.integer("masterUnitId") or None,
-            conversion_value=w.real("conversionValue"),
-            description=w.text("description"),
-            retailer_id=w.integer("retailerId"),
-            attributes=w.subs(ProductAttribute.from_wire, "attributes"),
-            units=w.subs(ProductUnit.from_wire, "units"),
-            images=parse_images(w.seq("images")),
-            inventories=w.subs(Inventory.from_wire, "inventories", "inventory"),
-            price_books=w.subs(ProductPriceBook.from_wire, "priceBooks"),
-            created_date=w.when(_dt, "createdDate"),
-            modified_date=w.when(_dt, "modifiedDate"),
-            raw=data,
-        )
+    raw: Mapping[str, Any] = raw_field()
 
     def inventory_at(self, branch_id: int) -> Inventory | None:
         return next((i for i in self.inventories if i.branch_id == branch_id), None)
 
 
 @dataclass(frozen=True)
-class ProductOnHand:
+class ProductOnHand(KiotVietModel):
     """A row of ``/productOnHands``: stock only, the cheapest stock delta."""
 
-    id: int
+    id: Annotated[int, wire("id", "productId")]
     code: str | None = None
     inventories: tuple[Inventory, ...] = ()
     created_date: datetime | None = None
     modified_date: datetime | None = None
 
     @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> ProductOnHand:
-        w = Wire(data)
-        pid = w.integer("id", "productId") or 0
-        rows = []
-        for item in w.seq("inventories"):
-            if isinstance(item, Mapping):
-                inv = Inventory.from_wire(item)
-                if inv.product_id is None:
-                    inv = replace(inv, product_id=pid)
-                rows.append(inv)
-        return cls(
-            id=pid,
-            code=w.text("code"),
-            inventories=tuple(rows),
-            created_date=w.when(_dt, "createdDate"),
-            modified_date=w.when(_dt, "modifiedDate"),
-        )
+    def from_wire(cls, data: Mapping[str, Any]) -> Self:
+        """Stock rows without their own ``productId`` belong to this row's product."""
+        row = super().from_wire(data)
+        if all(inv.product_id is not None for inv in row.inventories):
+            return row
+        rows = tuple(inv if inv.product_id is not None else replace(inv, product_id=row.id) for inv in row.inventories)
+        return replace(row, inventories=rows)
+
+
+def _price_book_branches(value: Any) -> tuple[int, ...]:
+    branches = (to_int(Wire(x).get("branchId")) for x in sequence(value))
+    return tuple(b for b in branches if b is not None)
 
 
 @dataclass(frozen=True)
-class PriceBook:
+class PriceBook(KiotVietModel):
     id: int
     name: str | None = None
     is_active: bool | None = None
     is_global: bool | None = None
     start_date: datetime | None = None
     end_date: datetime | None = None
-    for_all_customer_groups: bool | None = None
-    for_all_users: bool | None = None
-    branch_ids: tuple[int, ...] = ()
-    raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> PriceBook:
-        w = Wire(data)
-        branches = tuple(
-            b for b in (to_int(Wire(x).get("branchId")) for x in w.seq("priceBookBranches")) if b is not None
-        )
-        return cls(
-            id=w.integer("id") or 0,
-            name=w.text("name"),
-            is_active=w.flag("isActive"),
-            is_global=w.flag("isGlobal"),
-            start_date=w.when(_dt, "startDate"),
-            end_date=w.when(_dt, "endDate"),
-            for_all_customer_groups=w.flag("forAllCusGroup"),
-            for_all_users=w.flag("forAllUser"),
-            branch_ids=branches,
-            raw=data,
-        )
+    for_all_customer_groups: Annotated[bool | None, wire("forAllCusGroup")] = None
+    for_all_users: Annotated[bool | None, wire("forAllUser")] = None
+    branch_ids: Annotated[tuple[int, ...], wire("priceBookBranches", parse=_price_book_branches)] = ()
+    raw: Mapping[str, Any] = raw_field()
 
     def is_usable(self, now: datetime) -> bool:
         """Active and not expired (the official plugin's rule)."""
@@ -493,25 +343,20 @@ class PriceBook:
 
 
 @dataclass(frozen=True)
-class PriceBookLine:
+class PriceBookLine(KiotVietModel):
     product_id: int
     price: Decimal | None
     product_code: str | None = None
     price_book_id: int | None = None
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> PriceBookLine:
-        w = Wire(data)
-        return cls(
-            product_id=w.integer("productId") or 0,
-            price=w.money("price"),
-            product_code=w.text("productCode"),
-            price_book_id=w.integer("priceBookId"),
-        )
+
+def _first_int(value: Any) -> int | None:
+    """``branchId`` is a number, or (customers) a list of them: the first."""
+    return to_int(value[0] if isinstance(value, list) and value else value)
 
 
 @dataclass(frozen=True)
-class Customer:
+class Customer(KiotVietModel):
     id: int
     code: str | None = None
     name: str | None = None
@@ -523,46 +368,19 @@ class Customer:
     location_name: str | None = None
     ward_name: str | None = None
     organization: str | None = None
-    comments: str | None = None
+    comments: Annotated[str | None, wire("comments", "comment")] = None
     tax_code: str | None = None
     debt: Decimal | None = None
     type: int | None = None
-    branch_id: int | None = None
+    branch_id: Annotated[int | None, wire(parse=_first_int)] = None
     retailer_id: int | None = None
     created_date: datetime | None = None
     modified_date: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Customer:
-        w = Wire(data)
-        branch = w.get("branchId")
-        return cls(
-            id=w.integer("id") or 0,
-            code=w.text("code"),
-            name=w.text("name"),
-            contact_number=w.text("contactNumber"),
-            email=w.text("email"),
-            gender=w.flag("gender"),
-            birth_date=w.when(_dt, "birthDate"),
-            address=w.text("address"),
-            location_name=w.text("locationName"),
-            ward_name=w.text("wardName"),
-            organization=w.text("organization"),
-            comments=w.text("comments", "comment"),
-            tax_code=w.text("taxCode"),
-            debt=w.money("debt"),
-            type=w.integer("type"),
-            branch_id=to_int(branch[0] if isinstance(branch, list) and branch else branch),
-            retailer_id=w.integer("retailerId"),
-            created_date=w.when(_dt, "createdDate"),
-            modified_date=w.when(_dt, "modifiedDate"),
-            raw=data,
-        )
+    raw: Mapping[str, Any] = raw_field()
 
 
 @dataclass(frozen=True)
-class LineItem:
+class LineItem(KiotVietModel):
     """An order or invoice line."""
 
     product_id: int | None
@@ -575,24 +393,16 @@ class LineItem:
     note: str | None = None
     is_master: bool | None = None
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> LineItem:
-        w = Wire(data)
-        return cls(
-            product_id=w.integer("productId"),
-            product_code=w.text("productCode"),
-            product_name=w.text("productName"),
-            quantity=w.real("quantity") or 0.0,
-            price=w.money("price"),
-            discount=w.money("discount"),
-            discount_ratio=w.real("discountRatio"),
-            note=w.text("note"),
-            is_master=w.flag("isMaster"),
-        )
+
+def _lines(value: Any) -> tuple[LineItem, ...]:
+    """Line arrays (documented in places as a single object: accept that too)."""
+    if isinstance(value, Mapping):
+        return (LineItem.from_wire(value),)
+    return many(LineItem, value)
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Delivery(KiotVietModel):
     """``orderDelivery`` / ``invoiceDelivery`` / ``deliveryDetail``."""
 
     delivery_code: str | None = None
@@ -611,30 +421,9 @@ class Delivery:
     price_cod_payment: Decimal | None = None
     partner_delivery_id: int | None = None
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Delivery:
-        w = Wire(data)
-        return cls(
-            delivery_code=w.text("deliveryCode"),
-            type=w.integer("type"),
-            status=w.integer("status"),
-            status_value=w.text("statusValue"),
-            price=w.money("price"),
-            receiver=w.text("receiver"),
-            contact_number=w.text("contactNumber"),
-            address=w.text("address"),
-            location_id=w.integer("locationId"),
-            location_name=w.text("locationName"),
-            ward_name=w.text("wardName"),
-            weight=w.real("weight"),
-            using_price_cod=w.flag("usingPriceCod"),
-            price_cod_payment=w.money("priceCodPayment"),
-            partner_delivery_id=w.integer("partnerDeliveryId"),
-        )
-
 
 @dataclass(frozen=True)
-class Payment:
+class Payment(KiotVietModel):
     id: int | None
     code: str | None
     amount: Decimal | None
@@ -644,31 +433,16 @@ class Payment:
     trans_date: datetime | None = None
     account_id: int | None = None
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Payment:
-        w = Wire(data)
-        return cls(
-            id=w.integer("id"),
-            code=w.text("code"),
-            amount=w.money("amount"),
-            method=w.text("method"),
-            status=w.integer("status"),
-            status_value=w.text("statusValue"),
-            trans_date=w.when(_dt, "transDate"),
-            account_id=w.integer("accountId"),
-        )
-
 
 @dataclass(frozen=True)
-class Order:
-    """A customer order ("Đặt hàng"): a reservation before invoicing."""
+class _Sale(KiotVietModel):
+    """What orders and invoices share (each names its own lines and delivery keys)."""
 
     id: int
     code: str | None = None
     purchase_date: datetime | None = None
     branch_id: int | None = None
     branch_name: str | None = None
-    sold_by_id: int | None = None
     customer_id: int | None = None
     customer_code: str | None = None
     customer_name: str | None = None
@@ -686,189 +460,72 @@ class Order:
     payments: tuple[Payment, ...] = ()
     created_date: datetime | None = None
     modified_date: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = raw_field()
+
+
+@dataclass(frozen=True)
+class Order(_Sale):
+    """A customer order ("Đặt hàng"): a reservation before invoicing."""
+
+    details: Annotated[tuple[LineItem, ...], wire("orderDetails", parse=_lines)] = ()
+    delivery: Annotated[Delivery | None, wire("orderDelivery", "delivery")] = None
+    sold_by_id: int | None = None
 
     @property
     def state(self) -> str:
         """``draft``/``processing``/``completed``/``cancelled``/``confirmed``/``unknown``."""
         return _state(self.status, self.status_value, _ORDER_STATE_BY_NUMBER, _ORDER_STATE_BY_LABEL)
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Order:
-        w = Wire(data)
-        delivery = w.sub("orderDelivery", "delivery")
-        return cls(
-            id=w.integer("id") or 0,
-            code=w.text("code"),
-            purchase_date=w.when(_dt, "purchaseDate"),
-            branch_id=w.integer("branchId"),
-            branch_name=w.text("branchName"),
-            sold_by_id=w.integer("soldById"),
-            customer_id=w.integer("customerId"),
-            customer_code=w.text("customerCode"),
-            customer_name=w.text("customerName"),
-            total=w.money("total"),
-            total_payment=w.money("totalPayment"),
-            discount=w.money("discount"),
-            status=w.integer("status"),
-            status_value=w.text("statusValue"),
-            description=w.text("description"),
-            using_cod=w.flag("usingCod"),
-            sale_channel_id=w.integer("saleChannelId"),
-            retailer_id=w.integer("retailerId"),
-            details=_lines(w, "orderDetails"),
-            delivery=Delivery.from_wire(delivery.raw) if delivery else None,
-            payments=w.subs(Payment.from_wire, "payments"),
-            created_date=w.when(_dt, "createdDate"),
-            modified_date=w.when(_dt, "modifiedDate"),
-            raw=data,
-        )
-
-
-def _lines(w: Wire, key: str) -> tuple[LineItem, ...]:
-    """Line arrays (documented in places as a single object: accept that too)."""
-    value = w.get(key)
-    if isinstance(value, Mapping):
-        return (LineItem.from_wire(value),)
-    return w.subs(LineItem.from_wire, key)
-
 
 @dataclass(frozen=True)
-class Invoice:
+class Invoice(_Sale):
     """An invoice ("Hóa đơn"): the actual sale; carries delivery progress and payments."""
 
-    id: int
-    code: str | None = None
+    details: Annotated[tuple[LineItem, ...], wire("invoiceDetails", parse=_lines)] = ()
+    delivery: Annotated[Delivery | None, wire("invoiceDelivery", "deliveryDetail", "delivery")] = None
     order_code: str | None = None
     order_id: int | None = None
-    purchase_date: datetime | None = None
-    branch_id: int | None = None
-    branch_name: str | None = None
-    customer_id: int | None = None
-    customer_code: str | None = None
-    customer_name: str | None = None
-    total: Decimal | None = None
-    total_payment: Decimal | None = None
-    discount: Decimal | None = None
-    status: int | None = None
-    status_value: str | None = None
-    description: str | None = None
-    using_cod: bool | None = None
-    sale_channel_id: int | None = None
-    retailer_id: int | None = None
-    details: tuple[LineItem, ...] = ()
-    delivery: Delivery | None = None
-    payments: tuple[Payment, ...] = ()
-    created_date: datetime | None = None
-    modified_date: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
 
     @property
     def state(self) -> str:
         """``completed``/``cancelled``/``processing``/``delivery_failed``/``unknown``."""
         return _state(self.status, self.status_value, _INVOICE_STATE_BY_NUMBER, _INVOICE_STATE_BY_LABEL)
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Invoice:
-        w = Wire(data)
-        delivery = w.sub("invoiceDelivery", "deliveryDetail", "delivery")
-        return cls(
-            id=w.integer("id") or 0,
-            code=w.text("code"),
-            order_code=w.text("orderCode"),
-            order_id=w.integer("orderId"),
-            purchase_date=w.when(_dt, "purchaseDate"),
-            branch_id=w.integer("branchId"),
-            branch_name=w.text("branchName"),
-            customer_id=w.integer("customerId"),
-            customer_code=w.text("customerCode"),
-            customer_name=w.text("customerName"),
-            total=w.money("total"),
-            total_payment=w.money("totalPayment"),
-            discount=w.money("discount"),
-            status=w.integer("status"),
-            status_value=w.text("statusValue"),
-            description=w.text("description"),
-            using_cod=w.flag("usingCod"),
-            sale_channel_id=w.integer("saleChannelId"),
-            retailer_id=w.integer("retailerId"),
-            details=_lines(w, "invoiceDetails"),
-            delivery=Delivery.from_wire(delivery.raw) if delivery else None,
-            payments=w.subs(Payment.from_wire, "payments"),
-            created_date=w.when(_dt, "createdDate"),
-            modified_date=w.when(_dt, "modifiedDate"),
-            raw=data,
-        )
-
 
 @dataclass(frozen=True)
-class SaleChannel:
+class SaleChannel(KiotVietModel):
     id: int
     name: str | None = None
-    is_active: bool | None = None
+    is_active: Annotated[bool | None, wire("isActive", "isActivate")] = None
     is_not_delete: bool | None = None
-    raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> SaleChannel:
-        w = Wire(data)
-        return cls(
-            id=w.integer("id") or 0,
-            name=w.text("name"),
-            is_active=w.flag("isActive", "isActivate"),
-            is_not_delete=w.flag("isNotDelete"),
-            raw=data,
-        )
+    raw: Mapping[str, Any] = raw_field()
 
 
 @dataclass(frozen=True)
-class Surcharge:
+class Surcharge(KiotVietModel):
     """A "thu khác" (other charge), e.g. web shipping fees."""
 
     id: int
-    code: str | None = None
-    name: str | None = None
-    value: Decimal | None = None
+    code: Annotated[str | None, wire("surchargeCode", "code")] = None
+    name: Annotated[str | None, wire("name", "surchargeName")] = None
+    value: Annotated[Decimal | None, wire("value", "valueText")] = None
     is_active: bool | None = None
-    raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Surcharge:
-        w = Wire(data)
-        return cls(
-            id=w.integer("id") or 0,
-            code=w.text("surchargeCode", "code"),
-            name=w.text("name", "surchargeName"),
-            value=w.money("value", "valueText"),
-            is_active=w.flag("isActive"),
-            raw=data,
-        )
+    raw: Mapping[str, Any] = raw_field()
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(KiotVietModel):
     """``GET /settings`` switches (a bare PascalCase object)."""
 
     manager_customer_by_branch: bool | None = None
     allow_order_when_out_stock: bool | None = None
     allow_sell_when_order_out_stock: bool | None = None
     allow_sell_when_out_stock: bool | None = None
-    raw: Mapping[str, Any] = _raw()
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Settings:
-        w = Wire(data)
-        return cls(
-            manager_customer_by_branch=w.flag("ManagerCustomerByBranch"),
-            allow_order_when_out_stock=w.flag("AllowOrderWhenOutStock"),
-            allow_sell_when_order_out_stock=w.flag("AllowSellWhenOrderOutStock"),
-            allow_sell_when_out_stock=w.flag("AllowSellWhenOutStock"),
-            raw=data,
-        )
+    raw: Mapping[str, Any] = raw_field()
 
 
 @dataclass(frozen=True)
-class WebhookRegistration:
+class WebhookRegistration(KiotVietModel):
     id: int
     type: str | None = None
     url: str | None = None
@@ -878,17 +535,8 @@ class WebhookRegistration:
     modified_date: datetime | None = None
 
     @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> WebhookRegistration:
+    def from_wire(cls, data: Mapping[str, Any]) -> Self:
+        """A registration, or the ``{"Webhook": {...}}`` wrapper a create may echo."""
         w = Wire(data)
         inner = w.sub("webhook")
-        if inner is not None and not w.has("id"):
-            w = inner
-        return cls(
-            id=w.integer("id") or 0,
-            type=w.text("type"),
-            url=w.text("url"),
-            is_active=w.flag("isActive"),
-            retailer_id=w.integer("retailerId"),
-            description=w.text("description"),
-            modified_date=w.when(_dt, "modifiedDate"),
-        )
+        return super().from_wire(inner.raw if inner is not None and not w.has("id") else data)
