@@ -11,9 +11,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from kiotsync.catalog import services
+from kiotsync.catalog import usecases
 from kiotsync.catalog.models import SyncJob
 from kiotsync.tenants.models import Tenant
+from kiotsync.wiring import get_wiring
 from tests.catalog.test_sync import hv_skus
 from tests.web.conftest import Platforms
 
@@ -76,7 +77,7 @@ def test_a_job_survives_until_a_worker_comes(shop: Platforms) -> None:
     HUEY.immediate = False
     HUEY.flush()
     try:
-        job = services.start_sync_now(Tenant.objects.get())
+        job = usecases.start_sync_now(Tenant.objects.get(), get_wiring())
         assert job.state == SyncJob.State.QUEUED
         assert HUEY.pending_count() == 1
         task = HUEY.dequeue()

@@ -92,7 +92,7 @@ def run_demo(
     web_app.app = wsgi_app()
     web.start()
     # Like saving the webhook in Haravan's partner dashboard: Haravan checks hub.challenge now.
-    from kiotsync.services.dispatch import haravan_topics
+    from kiotsync.inbox.dispatch import haravan_topics
 
     registered = httpx.post(
         f"{hv_server.url}/_emulator/apps",

@@ -69,13 +69,10 @@ def wsgi_app() -> object:
 
 
 def discover_tasks() -> int:
-    """Import every installed app's ``tasks`` module, so the queue knows each task and periodic
-    job by name (a task the process does not know is dequeued and dropped). Returns how many
-    tasks are registered."""
-    from django.utils.module_loading import autodiscover_modules
+    """How many tasks the queue knows by name. Every app's ``AppConfig.ready()`` imports its
+    ``jobs`` module (a task the process did not import would be dequeued and dropped)."""
     from huey.contrib.djhuey import HUEY
 
-    autodiscover_modules("tasks")
     return len(HUEY._registry._registry)
 
 

@@ -40,12 +40,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "kiotsync.tenants",
+    "kiotsync.streams",
+    "kiotsync.workers",
     "kiotsync.inbox",
-    "kiotsync.sync",
+    "kiotsync.connections",
     "kiotsync.catalog",
     "kiotsync.orders",
     "kiotsync.web",
-    "kiotsync.workers",
 ]
 
 MIDDLEWARE = [

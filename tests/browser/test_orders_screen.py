@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from kiotsync.orders.devtools import mirror_and_link_by_sku
 from kiotsync.orders.models import OrderLink
 from kiotsync.tenants.models import Tenant
+from tests.orders.linking import mirror_and_link_by_sku
 
 from .conftest import Live
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from kiotsync.catalog import services
+from kiotsync.catalog import usecases
 from kiotsync.catalog.models import HvVariantRow, KvRow, RowState, SyncJob
 from kiotsync.tenants.models import SyncSettings
+from kiotsync.wiring import get_wiring
 
 from .conftest import Live
 
@@ -132,7 +133,7 @@ def test_kiotviet_and_haravan_product_screens(page: Any, live: Live) -> None:
         HUEY.flush()
     live.shot(page, "products-07-haravan-transfer-queued")
     job = SyncJob.objects.get(kind=SyncJob.Kind.TRANSFER_HV_TO_KV)
-    worker = threading.Thread(target=services.run_job, args=(job.pk,))
+    worker = threading.Thread(target=usecases.run_job, args=(job.pk, get_wiring()))
     worker.start()
     page.wait_for_selector("[data-testid=job-panel][data-state=done]", timeout=60_000)
     worker.join(timeout=60)

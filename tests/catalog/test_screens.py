@@ -23,10 +23,10 @@ from kiotsync.catalog.models import (
     SyncJob,
     VariantLinkRecord,
 )
-from kiotsync.core.links import fingerprint
-from kiotsync.core.reasons import Reason, ReasonCode
+from kiotsync.core.catalog.links import fingerprint
+from kiotsync.core.catalog.reasons import Reason, ReasonCode
+from kiotsync.pages.session import SESSION_TENANT
 from kiotsync.tenants.models import KiotVietConnection, SyncSettings, Tenant
-from kiotsync.web.middleware import SESSION_TENANT
 
 pytestmark = pytest.mark.django_db
 

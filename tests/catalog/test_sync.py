@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from kiotsync.catalog import services
+from kiotsync.catalog import usecases
 from kiotsync.catalog.models import KvRow, ProductLinkRecord, RowState, SyncJob, VariantLinkRecord
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
@@ -38,7 +38,7 @@ def kv_available(code: str, branch_id: int | None = None) -> float:
 
 
 def run_sync() -> SyncJob:
-    job = services.start_sync_now(tenant())
+    job = usecases.start_sync_now(tenant(), get_wiring())
     job.refresh_from_db()
     assert job.state == SyncJob.State.DONE, job.message
     return job

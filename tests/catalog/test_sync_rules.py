@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 
-from kiotsync.catalog import services
+from kiotsync.catalog import usecases
 from kiotsync.catalog.models import (
     HvVariantRow,
     KvRow,
@@ -80,20 +80,20 @@ def test_deleted_or_deactivated_products_are_hidden_not_deleted(shop: Platforms)
 def test_opted_out_product_is_left_alone(shop: Platforms) -> None:
     on_haravan = hv_skus()
     row = next(r for r in _simple_rows() if r.code not in on_haravan)
-    services.set_opt_out(tenant(), row.kv_id, True)  # the list is filled once settings are saved
+    usecases.set_opt_out(tenant(), row.kv_id, True, get_wiring())  # the list is filled once settings are saved
     run_sync()
     row.refresh_from_db()
     assert row.state == RowState.OPTED_OUT
     assert not VariantLinkRecord.objects.filter(tenant=tenant(), kv_id=row.kv_id).exists()
     assert row.code not in hv_skus()
-    services.set_opt_out(tenant(), row.kv_id, False)
+    usecases.set_opt_out(tenant(), row.kv_id, False, get_wiring())
     row.refresh_from_db()
     assert row.state == RowState.LINKED
     assert row.code in hv_skus()
 
 
 def test_auto_sync_follows_stock_and_new_products_by_webhook(shop: Platforms) -> None:
-    services.set_auto_sync(tenant(), True)  # runs a first full sync
+    usecases.set_auto_sync(tenant(), True, get_wiring())  # runs a first full sync
     row = _simple_row()
     link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id)
     branch = SyncSettings.objects.get().order_branch_id
@@ -119,7 +119,7 @@ def test_lost_create_answer_is_adopted_not_duplicated(shop: Platforms) -> None:
     the product up by SKU and links it instead of creating it again."""
     shop.hv_control("POST", "/faults", json={"method": "POST", "path": "/com/products.json", "status": 504,
                                              "after_commit": True, "count": 1})
-    job = services.start_sync_now(tenant())
+    job = usecases.start_sync_now(tenant(), get_wiring())
     job.refresh_from_db()
     assert job.failed >= 1
     assert WriteIntent.objects.filter(tenant=tenant()).count() == 1
@@ -135,9 +135,9 @@ def test_lost_create_answer_is_adopted_not_duplicated(shop: Platforms) -> None:
 def test_worker_killed_mid_sync_resumes_without_duplicates(shop: Platforms, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Simulate the worker dying after a few creates: the job stays 'running'; running it again
     (as the resume task does) finishes with no duplicate product on either side."""
-    from kiotsync.catalog import executor
+    from kiotsync.catalog import execute
 
-    real_create = executor.ProductExecutor._create
+    real_create = execute.ProductExecutor._create
     calls = {"n": 0}
 
     class WorkerKilled(BaseException):
@@ -149,19 +149,19 @@ def test_worker_killed_mid_sync_resumes_without_duplicates(shop: Platforms, monk
             raise WorkerKilled()
         return real_create(self, action)
 
-    monkeypatch.setattr(executor.ProductExecutor, "_create", dying_create)
+    monkeypatch.setattr(execute.ProductExecutor, "_create", dying_create)
     with contextlib.suppress(WorkerKilled):
-        services.start_sync_now(tenant())
-    monkeypatch.setattr(executor.ProductExecutor, "_create", real_create)
-    job = services.latest_job(tenant(), "sync_kv_hv")
+        usecases.start_sync_now(tenant(), get_wiring())
+    monkeypatch.setattr(execute.ProductExecutor, "_create", real_create)
+    job = usecases.latest_job(tenant(), "sync_kv_hv")
     assert job is not None and job.state == "running"
     partial = len(ProductLinkRecord.objects.filter(tenant=tenant()))
     assert partial >= 5
     # The resume task re-runs jobs whose heartbeat stopped.
-    job.heartbeat_at = job.heartbeat_at - services.STALE_JOB * 2
+    job.heartbeat_at = job.heartbeat_at - usecases.STALE_JOB * 2
     job.save()
-    assert job.pk in services.stale_jobs()
-    services.run_job(job.pk)
+    assert job.pk in usecases.stale_jobs()
+    usecases.run_job(job.pk, get_wiring())
     job.refresh_from_db()
     assert job.state == "done", job.message
     skus = hv_skus()
@@ -171,7 +171,7 @@ def test_worker_killed_mid_sync_resumes_without_duplicates(shop: Platforms, monk
 
 def test_transfer_all_creates_kiotviet_products_and_writes_back_codes(shop: Platforms) -> None:
     run_sync()
-    job = services.start_transfer_all(tenant())
+    job = usecases.start_transfer_all(tenant(), get_wiring())
     job.refresh_from_db()
     assert job.state == "done", job.message
     assert job.done == job.total and job.total > 0
@@ -189,7 +189,7 @@ def test_transfer_all_creates_kiotviet_products_and_writes_back_codes(shop: Plat
         assert hv.get_variant(variant.hv_variant_id).sku == variant.sku
     # Running it again changes nothing.
     mark = shop.kv_control("GET", "/requests", params={"limit": 1})["last_seq"]
-    job2 = services.start_transfer_all(tenant())
+    job2 = usecases.start_transfer_all(tenant(), get_wiring())
     job2.refresh_from_db()
     writes = [r for r in shop.kv_control("GET", "/requests", params={"since": mark})["requests"] if r["method"] != "GET"]
     assert writes == []

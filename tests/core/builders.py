@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from kiotsync.core import (
+from kiotsync.core.catalog import (
     HvInventoryLevel,
     HvProduct,
     HvVariant,

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from kiotsync.core import (
+from kiotsync.core.catalog import (
     HvProduct,
     HvVariant,
     KvAttribute,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiotsync.core import (
+from kiotsync.core.catalog import (
     AddVariant,
     CreateProduct,
     LinkKey,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kiotsync.core import (
+from kiotsync.core.catalog import (
     AddVariant,
     CreateProduct,
     HideProduct,
@@ -25,9 +25,9 @@ from kiotsync.core import (
     UpdateVariant,
     VariantLink,
 )
-from kiotsync.core.fields import resolve_price
-from kiotsync.core.simulate import World, apply_product_plan
+from kiotsync.core.catalog.fields import resolve_price
 from tests.core.builders import NOW, SETTINGS, hv_product, hv_variant, kv, of_type, plan
+from tests.core.simulate import World, apply_product_plan
 
 
 def synced(world: World, settings: SyncSettings = SETTINGS, deleted: tuple[int, ...] = ()) -> World:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiotsync.core import (
+from kiotsync.core.catalog import (
     AddVariant,
     CreateKvProducts,
     CreateProduct,
@@ -40,10 +40,10 @@ from kiotsync.core import (
     plan_kiotviet_to_haravan,
     plan_stock,
 )
-from kiotsync.core.keys import hv_key, kv_key, normalize_key
-from kiotsync.core.simulate import World, apply_product_plan, apply_stock_plan, apply_transfer_plan
-from kiotsync.core.stock import coalesce_observations
+from kiotsync.core.catalog.keys import hv_key, kv_key, normalize_key
+from kiotsync.core.catalog.stock import coalesce_observations
 from tests.core.builders import LOCATION, NOW, kv, obs
+from tests.core.simulate import World, apply_product_plan, apply_stock_plan, apply_transfer_plan
 from tests.core.strategies import hv_catalogues, kv_catalogues, observations, settings_strategy
 
 #: More examples for a deeper hunt: CORE_PROPERTY_EXAMPLES=2000 pytest tests/core/test_properties.py

@@ -13,7 +13,7 @@ CORE = Path(kiotsync.core.__file__).parent
 
 def test_core_imports_only_stdlib_and_itself() -> None:
     offenders = []
-    for path in sorted(CORE.glob("*.py")):
+    for path in sorted(CORE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = []
             if isinstance(node, ast.Import):
@@ -27,11 +27,11 @@ def test_core_imports_only_stdlib_and_itself() -> None:
                     and not name.startswith("kiotsync.core")
                     and top != "__future__"
                 ):
-                    offenders.append(f"{path.name}: {name}")
+                    offenders.append(f"{path.relative_to(CORE)}: {name}")
     assert not offenders
 
 
 def test_core_never_reads_the_clock() -> None:
-    source = "\n".join(p.read_text(encoding="utf-8") for p in CORE.glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in CORE.rglob("*.py"))
     for forbidden in ("datetime.now", "time.time(", "date.today", "utcnow"):
         assert forbidden not in source

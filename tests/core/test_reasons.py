@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from kiotsync.core import CATALOGUE, Reason, ReasonCode, Severity
+from kiotsync.core.catalog import CATALOGUE, Reason, ReasonCode, Severity
 
 PARAMS = {
     "field": "barcode",

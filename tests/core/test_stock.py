@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from kiotsync.core import (
+from kiotsync.core.catalog import (
     KvComponent,
     KvProductType,
     ReasonCode,
@@ -17,9 +17,9 @@ from kiotsync.core import (
     VariantLink,
     plan_stock,
 )
-from kiotsync.core.simulate import World, apply_stock_plan
-from kiotsync.core.stock import StockCalculator, StockTarget
+from kiotsync.core.catalog.stock import StockCalculator, StockTarget
 from tests.core.builders import LOCATION, SETTINGS, kv, level, obs
+from tests.core.simulate import World, apply_stock_plan
 
 GOODS = kv(1, "A")
 LINK = VariantLink(1, 500, 501)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kiotsync.core import (
+from kiotsync.core.catalog import (
     CreateKvCategory,
     CreateKvProducts,
     KvAttribute,
@@ -19,8 +19,8 @@ from kiotsync.core import (
     WriteBackSku,
     plan_haravan_to_kiotviet,
 )
-from kiotsync.core.simulate import World, apply_transfer_plan
 from tests.core.builders import SETTINGS, hv_product, hv_variant, kv, of_type
+from tests.core.simulate import World, apply_transfer_plan
 
 
 def transfer(products, rows=(), links=(), categories=(), settings=SETTINGS, opt_outs=()) -> TransferPlan:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ STACK = pytest.StashKey["Stack"]()
 FAILED = pytest.StashKey[bool]()
 
 # The Haravan webhook topics KiotSync handles: what the partner dashboard registration lists
-# (docs/deploy.md; `kiotsync demo` registers kiotsync.services.dispatch.haravan_topics()).
+# (docs/deploy.md; `kiotsync demo` registers kiotsync.inbox.dispatch.haravan_topics()).
 HARAVAN_TOPICS = [
     "app/uninstalled",
     "orders/cancelled",

@@ -33,7 +33,7 @@ BULK_PREFIX = "DEPLOY"
 def test_registered_topics_are_the_handled_ones() -> None:
     """The topics docs/deploy.md (and this suite) registers in the partner dashboard are the
     ones the app handles."""
-    from kiotsync.services.dispatch import haravan_topics
+    from kiotsync.inbox.dispatch import haravan_topics
 
     assert sorted(HARAVAN_TOPICS) == haravan_topics()
     doc = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()

@@ -16,11 +16,11 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from kiotsync.orders import sync as order_sync
-from kiotsync.orders.devtools import mirror_and_link_by_sku
+from kiotsync.orders import usecases as order_sync
 from kiotsync.orders.models import OrderLink
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
+from tests.orders.linking import mirror_and_link_by_sku
 from tests.web.conftest import (  # noqa: F401  (fixtures)
     Platforms,
     connected,
@@ -131,7 +131,7 @@ class Shop:
         from django.utils import timezone
 
         OrderLink.objects.filter(state=OrderLink.State.WAITING).update(next_retry_at=timezone.now())
-        order_sync.run_due()
+        order_sync.run_due(get_wiring())
         self.settle()
 
     def post_haravan_webhook(self, topic: str, payload: dict[str, Any]) -> int:
@@ -177,7 +177,8 @@ def hv_shop(shop: Shop) -> Shop:
 def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """No real waiting: the order retries are made due by ``Shop.retry_due`` and the clients'
     in-call back-off is zero (what is tested is *whether* things are retried)."""
+    from kiotsync import wiring as wiring_module
     from kiotsync.httpkit.retry import RetryPolicy
 
-    monkeypatch.setattr(order_sync, "RETRY_DELAYS_S", (0.0, 0.0, 0.0, 0.0, 0.0))
+    monkeypatch.setattr(wiring_module, "ORDER_RETRY_DELAYS_S", (0.0, 0.0, 0.0, 0.0, 0.0))
     monkeypatch.setattr(RetryPolicy, "backoff", lambda self, attempt, rng=None: 0.0)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiotsync.orders.devtools import mirror_and_link_by_sku
 from kiotsync.orders.models import OrderLink
 from kiotsync.tenants.models import SyncSettings
+from kiotsync.wiring import get_wiring
+from tests.orders.linking import mirror_and_link_by_sku
 
 from .conftest import Shop
 
@@ -161,11 +162,9 @@ def test_rate_limited_waits_too(shop: Shop) -> None:
 
 
 def test_retries_run_out_then_an_error_then_resync(shop: Shop) -> None:
-    from kiotsync.orders import sync
-
     shop.faults("kiotviet", {"method": "POST", "path": "/orders", "status": 503, "count": 1000})
     order = shop.web_order()
-    for _ in range(len(sync.RETRY_DELAYS_S)):
+    for _ in range(len(get_wiring().order_retry_delays)):
         shop.retry_due()
     link = shop.link(order["id"])
     assert (link.state, link.reason_code) == (OrderLink.State.ERROR, "transient_exhausted")

@@ -17,7 +17,7 @@ from kiotsync.orders import lease
 from kiotsync.orders.ingest import ingest_haravan
 from kiotsync.orders.models import OrderLink
 from kiotsync.orders.polling import poll_tenant
-from kiotsync.orders.sync import run_due, sync_link
+from kiotsync.orders.usecases import run_due, sync_link
 from kiotsync.wiring import Wiring, get_wiring, set_wiring
 
 from .conftest import Shop, configure
@@ -88,21 +88,21 @@ def test_stale_webhook_after_sync_changes_nothing(shop: Shop) -> None:
 def test_webhook_and_poll_see_the_same_order(shop: Shop) -> None:
     order = _quiet_order(shop)
     assert not OrderLink.objects.filter(hv_order_id=order["id"]).exists()
-    result = poll_tenant(shop.tenant)  # the backstop finds what the webhook missed
+    result = poll_tenant(shop.tenant, get_wiring())  # the backstop finds what the webhook missed
     shop.settle()
     assert result.error == "" and shop.link(order["id"]).state == OrderLink.State.SYNCED
     assert shop.post_haravan_webhook("orders/create", shop.hv_order(order["id"])) == 200  # late webhook
-    poll_tenant(shop.tenant)
+    poll_tenant(shop.tenant, get_wiring())
     shop.settle()
     assert len(shop.kv_orders_for(order["id"])) == 1
-    from kiotsync.sync.models import StreamState
+    from kiotsync.streams.models import StreamState
 
     stream = StreamState.objects.get(tenant=shop.tenant, stream="orders")
     assert stream.last_success_at is not None and stream.last_error == ""
 
 
 def test_the_periodic_backstop_polls_every_shop(shop: Shop) -> None:
-    from kiotsync.orders.tasks import backstop
+    from kiotsync.orders.jobs import backstop
 
     order = _quiet_order(shop)
     backstop()
@@ -119,7 +119,7 @@ def test_kiotviet_status_found_by_polling_when_its_webhook_is_lost(shop: Shop) -
     shop.p.kv.webhooks.clear()
     shop.p.kv.webhooks.resume()
     assert shop.hv_order(order["id"])["confirmed_status"] == "unconfirmed"
-    poll_tenant(shop.tenant)
+    poll_tenant(shop.tenant, get_wiring())
     shop.settle()
     assert shop.hv_order(order["id"])["confirmed_status"] == "confirmed"
 
@@ -202,13 +202,13 @@ def test_worker_killed_mid_push(shop: Shop) -> None:
     got = ingest_haravan(shop.tenant, shop.hv_order(order["id"]), via="webhook")
     assert got is not None
     with pytest.raises(WorkerKilled):
-        sync_link(got.link.pk)
+        sync_link(got.link.pk, get_wiring())
     link = shop.link(order["id"])
     assert link.intent and link.lease_token and link.kv_order_id is None
     assert len(shop.kv_orders_for(order["id"])) == 1  # KiotViet has it; KiotSync never heard
-    assert run_due() == 0  # the lease is still held: nobody touches the order yet
+    assert run_due(get_wiring()) == 0  # the lease is still held: nobody touches the order yet
     OrderLink.objects.filter(pk=link.pk).update(lease_until=timezone.now() - timezone.timedelta(seconds=1))
-    assert run_due() == 1  # the lease expired: the order is picked up again
+    assert run_due(get_wiring()) == 1  # the lease expired: the order is picked up again
     shop.settle()
     link.refresh_from_db()
     (kv,) = shop.kv_orders_for(order["id"])
@@ -224,12 +224,12 @@ def test_a_trigger_while_another_worker_holds_the_order_is_not_lost(shop: Shop) 
     assert token is not None
     newer = {**first, "updated_at": "2099-01-01T00:00:00Z"}
     assert ingest_haravan(shop.tenant, newer, via="webhook").changed  # …a new fact arrives meanwhile
-    sync_link(got.link.pk)  # another worker has it: nothing happens now
+    sync_link(got.link.pk, get_wiring())  # another worker has it: nothing happens now
     assert shop.kv_orders_for(order["id"]) == []
     assert lease.release(got.link.pk, token, again=True)  # the holder sees the trigger and runs again
-    from kiotsync.orders.sync import _run_once
+    from kiotsync.orders.usecases import _run_once
 
-    _run_once(got.link.pk)
+    _run_once(got.link.pk, get_wiring())
     assert not lease.release(got.link.pk, token, again=True)
     shop.settle()
     assert len(shop.kv_orders_for(order["id"])) == 1
@@ -245,7 +245,7 @@ def test_two_workers_at_once_push_once(shop: Shop) -> None:
     def worker() -> None:
         try:
             barrier.wait()
-            sync_link(got.link.pk)
+            sync_link(got.link.pk, get_wiring())
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

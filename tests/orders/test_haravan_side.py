@@ -155,7 +155,7 @@ def test_unlinked_kiotviet_product_is_an_error_until_linked(hv_shop: Shop) -> No
         f"/shops/{shop.orgid}/com/products.json",
         json={"product": {"title": "Quần short", "variants": [{"sku": "SP000010", "price": 219000}]}},
     )
-    from kiotsync.orders.devtools import mirror_and_link_by_sku
+    from tests.orders.linking import mirror_and_link_by_sku
 
     mirror_and_link_by_sku(shop.tenant)
     resp = shop.client.post(f"/orders/link/{link.pk}/sync")

@@ -42,8 +42,8 @@ from kiotsync.catalog.models import (
     VariantLinkRecord,
 )
 from kiotsync.orders.models import OrderEvent, OrderLink
+from kiotsync.pages.session import SESSION_TENANT
 from kiotsync.tenants.models import KiotVietConnection, SyncSettings, Tenant
-from kiotsync.web.middleware import SESSION_TENANT
 
 from .conftest import Platforms
 from .test_tenancy_and_secrets import _second_shop

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 from django.test import Client
 
-from kiotsync.sync.tasks import check_webhook_registrations
+from kiotsync.connections.jobs import check_webhook_registrations
 from kiotsync.tenants.models import Tenant
 from kiotsync.wiring import get_wiring
 

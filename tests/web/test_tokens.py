@@ -7,8 +7,9 @@ import logging
 import pytest
 from django.test import Client
 
-from kiotsync.services.haravan_install import refresh_if_needed
+from kiotsync.connections.tokens import refresh_if_needed
 from kiotsync.tenants.models import HaravanInstallation, Tenant
+from kiotsync.wiring import get_wiring
 
 from .conftest import Platforms
 
@@ -24,7 +25,7 @@ def test_token_is_refreshed_before_it_expires(installed: Platforms, client: Clie
 
     install.expires_at = timezone.now() + timedelta(minutes=30)
     install.save()
-    assert refresh_if_needed(install.tenant)
+    assert refresh_if_needed(install.tenant, get_wiring().haravan_oauth())
     install.refresh_from_db()
     assert install.access_token != old_access
     assert install.refresh_token and install.refresh_token != old_refresh
@@ -37,7 +38,7 @@ def test_revoked_refresh_token_marks_the_shop_for_reinstall(installed: Platforms
     # 31 days later on Haravan's clock, the (30-day) refresh token is dead.
     installed.hv_control("POST", "/clock", json={"advance_s": 31 * 86400})
     tenant = Tenant.objects.get()
-    assert refresh_if_needed(tenant, force=True) is False
+    assert refresh_if_needed(tenant, get_wiring().haravan_oauth(), force=True) is False
     tenant.refresh_from_db()
     assert tenant.status == Tenant.Status.NEEDS_REINSTALL
     page = client.get("/kiotviet/login").content.decode()
@@ -96,7 +97,7 @@ def test_a_rejected_token_is_renewed_once_and_the_call_goes_through(installed: P
     assert renewed != before
     # Another worker renews the token meanwhile; this client still holds the previous one. When
     # Haravan rejects it, the client takes the renewed token from the database — no second renewal.
-    assert refresh_if_needed(tenant, force=True)
+    assert refresh_if_needed(tenant, get_wiring().haravan_oauth(), force=True)
     elsewhere = HaravanInstallation.objects.get().access_token
     installed.hv_control("POST", "/faults", json={"status": 401, "path": "/com/locations.json", "count": 1})
     assert hv.list_locations()
@@ -133,15 +134,16 @@ def test_simultaneous_rejections_renew_once_and_never_ask_for_a_reinstall(instal
 
     from django.db import close_old_connections
 
-    from kiotsync.wiring import _HaravanTokenProvider
+    from kiotsync.connections.tokens import HaravanTokenProvider
 
     tenant = Tenant.objects.get()
     mark = installed.hv_control("GET", "/requests", params={"limit": 1})["last_seq"]
-    providers = [_HaravanTokenProvider(tenant.pk), _HaravanTokenProvider(tenant.pk)]
+    oauth = get_wiring().haravan_oauth
+    providers = [HaravanTokenProvider(tenant.pk, oauth), HaravanTokenProvider(tenant.pk, oauth)]
     barrier = threading.Barrier(2)
     outcomes: list[bool] = []
 
-    def worker(provider: _HaravanTokenProvider) -> None:
+    def worker(provider: HaravanTokenProvider) -> None:
         try:
             provider.access_token()
             barrier.wait(5)

@@ -195,8 +195,8 @@ def test_an_event_whose_worker_died_mid_handling_is_handled_again(connected: Pla
 
     from django.utils import timezone
 
-    from kiotsync.services.dispatch import MAX_ATTEMPTS
-    from kiotsync.sync.tasks import redeliver_pending_events
+    from kiotsync.inbox.dispatch import MAX_ATTEMPTS
+    from kiotsync.inbox.jobs import redeliver_pending_events
 
     tenant = Tenant.objects.get()
     old = timezone.now() - timedelta(minutes=5)

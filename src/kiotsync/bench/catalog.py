@@ -84,7 +84,7 @@ def main(argv: list[str]) -> dict[str, Any]:
 def _run(
     args: argparse.Namespace, emulators: harness.Emulators, shop: harness.Shop, skus: int
 ) -> dict[str, Any]:
-    from kiotsync.catalog import services
+    from kiotsync.catalog import usecases
     from kiotsync.catalog.models import SyncJob
     from kiotsync.haravan.pacing import LeakyBucketPacer
     from kiotsync.tenants.models import Tenant
@@ -102,8 +102,8 @@ def _run(
     t0 = time.monotonic()
     p0 = time.time() + offset  # platform time at the click
     timings = _timings() if args.timings else None
-    with harness.profiled(services, "run_job", args.profile):
-        job = services.start_sync_now(Tenant.objects.get(pk=shop.tenant_id))
+    with harness.profiled(usecases, "run_job", args.profile):
+        job = usecases.start_sync_now(Tenant.objects.get(pk=shop.tenant_id), get_wiring())
         say(f"Sync now pressed (job {job.pk}); waiting…")
         finished, wall = _wait(job, args.timeout, t0)
     usage1 = harness.Usage.now()
@@ -175,22 +175,22 @@ def _run(
 
 
 def _timings() -> harness.Timings:
-    from kiotsync.catalog import executor, ingest, loaders, refresh, services, stocksync
+    from kiotsync.catalog import execute, ingest, inputs, polling, stock_push, usecases
     from kiotsync.haravan.client import HaravanClient
     from kiotsync.kiotviet.client import KiotVietClient
 
     t = harness.Timings()
     for module, names in (
-        (refresh, ["refresh_kiotviet", "refresh_haravan"]),
+        (polling, ["refresh_kiotviet", "refresh_haravan"]),
         (
             ingest,
             ["upsert_kv_rows", "apply_stock", "mark_kv_deleted", "upsert_hv_products", "kv_rows_from_wire"],
         ),
-        (loaders, ["kv_rows", "links", "hv_products", "observations", "expand_groups", "deleted_kv_ids"]),
-        (services, ["plan_kiotviet_to_haravan", "_clear_settled_intents", "flush_stock"]),
-        (executor, ["record_statuses", "link_product", "link_new_variants", "event"]),
-        (stocksync, ["sync_stock", "plan_stock", "_record_targets", "_mark_clean"]),
-        (executor.ProductExecutor, ["run", "_link_created"]),
+        (inputs, ["kv_rows", "links", "hv_products", "observations", "expand_groups", "deleted_kv_ids"]),
+        (usecases, ["plan_kiotviet_to_haravan", "_clear_settled_intents", "flush_stock"]),
+        (execute, ["record_statuses", "link_product", "link_new_variants", "event"]),
+        (stock_push, ["sync_stock", "plan_stock", "_record_targets", "_mark_clean"]),
+        (execute.ProductExecutor, ["run", "_link_created"]),
         (HaravanClient, ["create_product", "adjust_or_set", "inventory_locations"]),
         (KiotVietClient, ["list_products"]),
     ):

@@ -8,7 +8,7 @@ app served by waitress on a real socket as ``kiotsync serve`` does (webhooks arr
 the real Huey consumer with worker threads (``kiotsync worker``'s settings), and
 the real clients with their pacers. The merchant's steps go through the real paths too: the
 Haravan install is the OAuth round trip through the app's ``/install`` (Haravan auto-approves as
-the owner), KiotViet is connected with :func:`kiotsync.services.kiotviet_connection.connect`
+the owner), KiotViet is connected with :func:`kiotsync.connections.kiotviet.connect`
 (which registers the webhooks) and the settings are saved with the settings service.
 """
 
@@ -314,14 +314,16 @@ class App:
         return str(hv_creds["orgid"])
 
     def connect_and_configure(self, orgid: str, kv_creds: dict[str, Any], hv_creds: dict[str, Any]) -> Shop:
-        from kiotsync.services import sync_settings
-        from kiotsync.services.kiotviet_connection import Credentials, connect
+        from kiotsync.connections import sync_settings
+        from kiotsync.connections.kiotviet import Credentials, connect
         from kiotsync.tenants.models import SyncSettings, Tenant
+        from kiotsync.wiring import get_wiring
 
         tenant = Tenant.objects.get(orgid=orgid)
-        connect(tenant, Credentials(kv_creds["retailer"], kv_creds["client_id"], kv_creds["client_secret"]))
+        creds = Credentials(kv_creds["retailer"], kv_creds["client_id"], kv_creds["client_secret"])
+        connect(tenant, creds, get_wiring())
         tenant.refresh_from_db()
-        choices = sync_settings.load_choices(tenant)
+        choices = sync_settings.load_choices(tenant, get_wiring())
         if choices.errors or not choices.branches or not choices.locations:
             raise RuntimeError(f"settings choices unavailable: {choices.errors}")
         cleaned: dict[str, Any] = {
@@ -339,7 +341,7 @@ class App:
 
 def haravan_topics() -> list[str]:
     """The Haravan topics the app has a handler for (what its dashboard registration lists)."""
-    from kiotsync.services.dispatch import haravan_topics as handled_topics
+    from kiotsync.inbox.dispatch import haravan_topics as handled_topics
 
     return handled_topics()
 

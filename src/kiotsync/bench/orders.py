@@ -102,13 +102,14 @@ def main(argv: list[str]) -> dict[str, Any]:
 
 def _link_catalogue(shop: harness.Shop) -> list[str]:
     """The merchant's first "Đồng bộ": KiotViet products created on Haravan and linked."""
-    from kiotsync.catalog import services
+    from kiotsync.catalog import usecases
     from kiotsync.catalog.models import VariantLinkRecord
     from kiotsync.tenants.models import Tenant
+    from kiotsync.wiring import get_wiring
 
     tenant = Tenant.objects.get(pk=shop.tenant_id)
-    services.refresh_mirrors(tenant)
-    services.sync_products(tenant)
+    usecases.refresh_mirrors(tenant, get_wiring())
+    usecases.sync_products(tenant, None, get_wiring())
     return sorted(VariantLinkRecord.objects.filter(tenant=tenant).values_list("kv_code", flat=True))
 
 
@@ -133,16 +134,18 @@ def _customer(rng: random.Random, i: int) -> dict[str, Any]:
 def _run(
     args: argparse.Namespace, emulators: harness.Emulators, shop: harness.Shop, skus: list[str]
 ) -> dict[str, Any]:
-    from kiotsync.orders import sync as order_sync
+    from kiotsync.orders import usecases as order_sync
     from kiotsync.orders.models import OrderLink
     from kiotsync.orders.polling import poll_tenant
     from kiotsync.tenants.models import Tenant
+    from kiotsync.wiring import get_wiring
 
     rng = random.Random(args.seed)
     scale = args.time_scale
     # Retries back off in real seconds; the platform runs ``scale`` times faster, so the default
     # schedule (10 s … 1 h) is shortened by the same factor.
-    order_sync.RETRY_DELAYS_S = tuple(max(0.2, d / scale / 5) for d in order_sync.RETRY_DELAYS_S)
+    wiring = get_wiring()
+    wiring.order_retry_delays = tuple(max(0.2, d / scale / 5) for d in wiring.order_retry_delays)
     # The clients' in-call back-off (0.5 s base, full jitter) is real time too: scale it the same way.
     from kiotsync.httpkit.retry import RetryPolicy
 
@@ -157,7 +160,7 @@ def _run(
 
     def backstop() -> None:
         try:
-            order_sync.run_due()
+            order_sync.run_due(wiring)
         except Exception as exc:  # the sampler must keep going
             say(f"  run_due failed: {exc}")
 
@@ -165,7 +168,7 @@ def _run(
 
     def poller() -> None:
         try:
-            poll_tenant(tenant)
+            poll_tenant(tenant, wiring)
             polls[0] += 1
         except Exception as exc:
             say(f"  poll failed: {exc}")

@@ -120,7 +120,7 @@ def main(argv: list[str]) -> dict[str, Any]:
 
 def _initial_sync(emulators: harness.Emulators, shop: harness.Shop, timeout: float) -> None:
     """Auto-sync on (it runs Sync now) with Haravan's bucket wide open, then back to the real limit."""
-    from kiotsync.catalog import services
+    from kiotsync.catalog import usecases
     from kiotsync.catalog.models import SyncJob
     from kiotsync.haravan.pacing import LeakyBucketPacer
     from kiotsync.tenants.models import Tenant
@@ -129,8 +129,8 @@ def _initial_sync(emulators: harness.Emulators, shop: harness.Shop, timeout: flo
     emulators.hv("PUT", "/config", json={"leak_rate": SETUP_LEAK})
     get_wiring().set_haravan_pacer(shop.orgid, LeakyBucketPacer(HARAVAN_BUCKET, SETUP_LEAK))
     tenant = Tenant.objects.get(pk=shop.tenant_id)
-    services.set_auto_sync(tenant, True)
-    job = services.latest_job(tenant, SyncJob.Kind.SYNC_KV_TO_HV)
+    usecases.set_auto_sync(tenant, True, get_wiring())
+    job = usecases.latest_job(tenant, SyncJob.Kind.SYNC_KV_TO_HV)
     assert job is not None
 
     def done() -> bool:
@@ -169,7 +169,7 @@ def _targets(shop: harness.Shop) -> list[tuple[int, int, int, int]]:
 
 
 def _measure(args: argparse.Namespace, emulators: harness.Emulators, shop: harness.Shop) -> dict[str, Any]:
-    from kiotsync.catalog import services
+    from kiotsync.catalog import usecases
 
     rng = random.Random(args.seed)
     targets = _targets(shop)
@@ -181,7 +181,7 @@ def _measure(args: argparse.Namespace, emulators: harness.Emulators, shop: harne
     offset = emulators.clock_offset()
     usage0 = harness.Usage.now()
 
-    with harness.profiled(services, "flush_stock", args.profile):
+    with harness.profiled(usecases, "flush_stock", args.profile):
         say(f"burst: {args.changes} stock changes over {args.burst_seconds:.0f}s…")
         seqs = (emulators.last_seq("kiotviet"), emulators.last_seq("haravan"))
         burst, sent_s = _send(emulators, burst_targets, args.burst_seconds, offset, rng)

@@ -1,4 +1,4 @@
-"""Webhook handlers for the catalogue (registered with :mod:`kiotsync.services.dispatch`).
+"""Webhook handlers for the catalogue (registered in :class:`.apps.CatalogConfig`).
 
 KiotViet ``product.update`` / ``product.delete`` / ``stock.update`` update the mirror (stock
 versioned by the webhook's receipt time) and, with Auto-sync on, wake the sync; Haravan
@@ -14,13 +14,12 @@ from django.db import transaction
 
 from kiotsync.haravan import models as hvw
 from kiotsync.inbox.models import InboundEvent
+from kiotsync.inbox.ownership import resource_id, shop_has
 from kiotsync.kiotviet.webhooks import parse_webhook
-from kiotsync.services.dispatch import handles
-from kiotsync.services.ownership import resource_id, shop_has
+from kiotsync.ports import Ports
 from kiotsync.tenants.models import SyncSettings, Tenant
-from kiotsync.wiring import get_wiring
 
-from . import ingest, translate
+from . import ingest, usecases, wire
 from .models import HvVariantRow
 
 log = logging.getLogger(__name__)
@@ -40,21 +39,17 @@ def _auto_for(tenant_id: int) -> SyncSettings | None:
     return settings
 
 
-def _wake_products(tenant: Tenant, ids: set[int]) -> None:
+def _wake_products(tenant: Tenant, ids: set[int], ports: Ports) -> None:
     if ids and _auto(tenant):
-        from .tasks import sync_group_task
-
-        transaction.on_commit(lambda: sync_group_task(tenant.pk, sorted(ids)))
+        transaction.on_commit(lambda: ports.queue.wake(usecases.SYNC_GROUP, tenant.pk, sorted(ids)))
 
 
-def _wake_stock(tenant: Tenant, ids: set[int]) -> None:
+def _wake_stock(tenant: Tenant, ids: set[int], ports: Ports) -> None:
     """Changed stock wakes a flush when Auto-sync (with stock) is on. The settings are checked
     only when no flush is running (by ``request_stock_flush``): during a burst most webhooks find one
     running — started while Auto-sync was on — and that flush takes their rows anyway."""
     if ids:
-        from .tasks import request_stock_flush
-
-        transaction.on_commit(lambda: request_stock_flush(tenant.pk, _stock_auto))
+        transaction.on_commit(lambda: usecases.request_stock_flush(tenant.pk, ports, _stock_auto))
 
 
 def _stock_auto(tenant_id: int) -> bool:
@@ -62,8 +57,12 @@ def _stock_auto(tenant_id: int) -> bool:
     return settings is not None and settings.sync_stock
 
 
-@handles(InboundEvent.Platform.KIOTVIET, "product.update", "product.delete", "stock.update")
-def kiotviet_catalogue(event: InboundEvent) -> None:
+KIOTVIET_TOPICS = ("product.update", "product.delete", "stock.update")
+HARAVAN_PRODUCT_TOPICS = ("products/create", "products/update")
+HARAVAN_DELETE_TOPICS = ("products/deleted", "products/delete")
+
+
+def kiotviet_catalogue(event: InboundEvent, ports: Ports) -> None:
     tenant = event.tenant
     envelope = parse_webhook(event.payload)
     version = ingest.version_of(event.received_at)
@@ -79,7 +78,7 @@ def kiotviet_catalogue(event: InboundEvent) -> None:
         elif note.type == "stock.update":
             items = note.stock()
             if envelope.attempt > 1:
-                stock |= _reread(tenant, {i.product_id for i in items if i.product_id})
+                stock |= _reread(tenant, {i.product_id for i in items if i.product_id}, ports)
             else:
                 facts = [
                     ingest.StockFact(i.product_id, i.branch_id, Decimal(str(i.on_hand)),
@@ -88,12 +87,12 @@ def kiotviet_catalogue(event: InboundEvent) -> None:
                     if i.product_id is not None and i.branch_id is not None
                 ]
                 stock |= ingest.apply_stock(tenant, facts)
-    _wake_products(tenant, rows)
-    _wake_stock(tenant, stock)
+    _wake_products(tenant, rows, ports)
+    _wake_stock(tenant, stock, ports)
 
 
-def _reread(tenant: Tenant, product_ids: set[int]) -> set[int]:
-    client = get_wiring().kiotviet(tenant)
+def _reread(tenant: Tenant, product_ids: set[int], ports: Ports) -> set[int]:
+    client = ports.kiotviet(tenant)
     changed: set[int] = set()
     for product_id in sorted(product_ids)[:MAX_REREADS]:
         version = ingest.now_version()
@@ -106,26 +105,24 @@ def _mirrored(tenant: Tenant, product_id: int) -> bool:
     return HvVariantRow.objects.filter(tenant=tenant, hv_product_id=product_id).exists()
 
 
-@handles(InboundEvent.Platform.HARAVAN, "products/create", "products/update")
-def haravan_product(event: InboundEvent) -> str | None:
+def haravan_product(event: InboundEvent, ports: Ports) -> str | None:
     tenant = event.tenant
     rid = resource_id(event.payload)
     if rid is None:
         return None
-    if not _mirrored(tenant, rid) and not shop_has(tenant, "product", rid):
+    if not _mirrored(tenant, rid) and not shop_has(tenant, "product", rid, ports):
         return "not this shop's product"
     product = hvw.Product.from_wire(event.payload)
-    ingest.upsert_hv_products(tenant, [translate.hv_product(product)])
+    ingest.upsert_hv_products(tenant, [wire.hv_product(product)])
     return None
 
 
-@handles(InboundEvent.Platform.HARAVAN, "products/deleted", "products/delete")
-def haravan_product_deleted(event: InboundEvent) -> str | None:
+def haravan_product_deleted(event: InboundEvent, ports: Ports) -> str | None:
     tenant = event.tenant
     rid = resource_id(event.payload)
     if rid is None or not _mirrored(tenant, rid):
         return None
-    if shop_has(tenant, "product", rid):
+    if shop_has(tenant, "product", rid, ports):
         return "the product still exists"  # a replayed or misattributed deletion
     ingest.mark_hv_product_deleted(tenant, rid)
     return None

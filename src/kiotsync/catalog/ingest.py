@@ -18,13 +18,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from kiotsync.core import HvProduct, KvProduct, version_from_datetime
+from kiotsync.core.catalog import HvProduct, KvProduct, version_from_datetime
 from kiotsync.core.text import search_text
 from kiotsync.haravan import models as hv
 from kiotsync.kiotviet import models as kv
 from kiotsync.tenants.models import Tenant
 
-from . import translate
+from . import wire
 from .models import HvVariantRow, KvRow, KvStock
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _row_values(p: KvProduct) -> dict[str, object]:
         "category_name": p.category_name[:255],
         "base_price": p.base_price,
         "modified_at": p.modified_at,
-        "data": translate.kv_to_json(p),
+        "data": wire.kv_to_json(p),
     }
     values["search_text"] = search_text(*(str(values[f]) for f in KvRow.SEARCHED))
     return values
@@ -229,7 +229,7 @@ def upsert_hv_products(tenant: Tenant, products: Iterable[HvProduct]) -> set[int
     """Store products (one mirror row per variant); returns variant ids that changed."""
     changed: set[int] = set()
     for product in products:
-        pdata = translate.hv_product_json(product)
+        pdata = wire.hv_product_json(product)
         with transaction.atomic():
             existing = {
                 r.hv_variant_id: r
@@ -249,7 +249,7 @@ def upsert_hv_products(tenant: Tenant, products: Iterable[HvProduct]) -> set[int
                     "product_type": product.product_type[:255],
                     "published": product.published,
                     "deleted": False,
-                    "product_data": {**pdata, "variant": translate.hv_variant_json(variant)},
+                    "product_data": {**pdata, "variant": wire.hv_variant_json(variant)},
                 }
                 values["search_text"] = search_text(*(str(values[f]) for f in HvVariantRow.SEARCHED))
                 row = existing.get(variant.id)
@@ -288,11 +288,11 @@ def mark_hv_product_deleted(tenant: Tenant, product_id: int) -> None:
 
 
 def hv_products_from_wire(products: Iterable[hv.Product]) -> list[HvProduct]:
-    return [translate.hv_product(p) for p in products]
+    return [wire.hv_product(p) for p in products]
 
 
 def kv_rows_from_wire(products: Iterable[kv.Product]) -> list[KvProduct]:
-    return [translate.kv_product(p) for p in products]
+    return [wire.kv_product(p) for p in products]
 
 
 def version_of(moment: datetime) -> int:

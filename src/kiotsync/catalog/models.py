@@ -16,7 +16,7 @@ from kiotsync.tenants.models import Tenant
 
 
 class RowState(models.TextChoices):
-    """Per-product status shown to the merchant (mirrors :class:`kiotsync.core.status.RowState`)."""
+    """Per-product status shown to the merchant (mirrors :class:`kiotsync.core.catalog.status.RowState`)."""
 
     PENDING = "pending", _("Chưa đồng bộ")
     LINKED = "linked", _("Đã có trên Haravan")
@@ -231,16 +231,3 @@ class WriteIntent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="writeintent_unique")]
-
-
-class KvBranch(models.Model):
-    """KiotViet branches as last read (names for the screens)."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="kv_branches")
-    branch_id = models.BigIntegerField()
-    name = models.CharField(max_length=255)
-    is_active = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "branch_id"], name="kvbranch_unique")]

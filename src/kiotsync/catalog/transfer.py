@@ -14,25 +14,25 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from kiotsync.core import LinkVariant, plan_haravan_to_kiotviet
-from kiotsync.core.domain import KvCategory
-from kiotsync.core.keys import normalize_key
-from kiotsync.core.plan_transfer import (
+from kiotsync.core.catalog import Fingerprints, LinkVariant, plan_haravan_to_kiotviet
+from kiotsync.core.catalog.domain import KvCategory
+from kiotsync.core.catalog.keys import normalize_key
+from kiotsync.core.catalog.plan_transfer import (
     CreateKvCategory,
     CreateKvProducts,
     KvRowDraft,
     TransferPlan,
     WriteBackSku,
 )
-from kiotsync.core.status import RowState
+from kiotsync.core.catalog.status import RowState
 from kiotsync.httpkit.errors import NotFoundError, PlatformError, TransientError
 from kiotsync.kiotviet import models as kvw
+from kiotsync.ports import Ports
 from kiotsync.tenants.models import SyncSettings, Tenant
-from kiotsync.wiring import get_wiring
 
-from . import ingest, loaders, translate
-from .executor import event, link_variant
-from .explain import explain
+from . import ingest, inputs, wire
+from .execute import event, link_variant
+from .failures import explain
 from .models import HvVariantRow, VariantLinkRecord, WriteIntent
 from .models import RowState as DbState
 
@@ -48,17 +48,17 @@ class TransferOutcome:
     failed: dict[int, str] = field(default_factory=dict)  # hv variant id → message
 
 
-def plan(tenant: Tenant) -> tuple[TransferPlan, list[KvCategory]]:
+def plan(tenant: Tenant, ports: Ports) -> tuple[TransferPlan, list[KvCategory]]:
     settings = SyncSettings.objects.get(tenant=tenant)
-    client = get_wiring().kiotviet(tenant)
+    client = ports.kiotviet(tenant)
     categories = [KvCategory(c.id, c.name or "", c.parent_id) for c in client.list_categories()]
     hv_opt_outs: set[int] = set()
     result = plan_haravan_to_kiotviet(
-        loaders.hv_products(tenant),
-        loaders.kv_rows(tenant),
-        loaders.links(tenant),
+        inputs.hv_products(tenant),
+        inputs.kv_rows(tenant),
+        inputs.links(tenant),
         categories,
-        loaders.core_settings(settings),
+        inputs.core_settings(settings),
         hv_opt_outs,
     )
     return result, categories
@@ -68,9 +68,11 @@ def count_work(p: TransferPlan) -> int:
     return sum(len(a.rows) if isinstance(a, CreateKvProducts) else 1 for a in p.actions)
 
 
-def execute(tenant: Tenant, p: TransferPlan, categories: list[KvCategory], progress: Callable[[int], None]) -> TransferOutcome:
-    client = get_wiring().kiotviet(tenant)
-    hv_client = get_wiring().haravan(tenant)
+def execute(
+    tenant: Tenant, p: TransferPlan, categories: list[KvCategory], progress: Callable[[int], None], ports: Ports
+) -> TransferOutcome:
+    client = ports.kiotviet(tenant)
+    hv_client = ports.haravan(tenant)
     outcome = TransferOutcome()
     category_ids = {normalize_key(c.name): c.id for c in categories}
     created_codes: dict[int, str] = {}  # hv variant id → code of the KiotViet row made for it
@@ -157,7 +159,7 @@ def _create_products(tenant: Tenant, client, action: CreateKvProducts, category_
             else:
                 WriteIntent.objects.get_or_create(tenant=tenant, key=intent)
             if product is None:
-                body = translate.kv_create_body(
+                body = wire.kv_create_body(
                     draft, category_id=category_id, has_variants=action.has_variants, master_product_id=master
                 )
                 product = client.create_product(body)
@@ -176,7 +178,7 @@ def _create_products(tenant: Tenant, client, action: CreateKvProducts, category_
             continue
         if master is None and action.has_variants:
             master = product.id
-        ingest.upsert_kv_rows(tenant, [translate.kv_product(product)])
+        ingest.upsert_kv_rows(tenant, [wire.kv_product(product)])
         link_variant(tenant, product.id, action.hv_product_id, draft.hv_variant_id, _no_fingerprints())
         WriteIntent.objects.filter(tenant=tenant, key=intent).delete()
         created_codes[draft.hv_variant_id] = product.code or ""
@@ -186,9 +188,7 @@ def _create_products(tenant: Tenant, client, action: CreateKvProducts, category_
         progress(1)
 
 
-def _no_fingerprints():  # type: ignore[no-untyped-def]
-    from kiotsync.core import Fingerprints
-
+def _no_fingerprints() -> Fingerprints:
     return Fingerprints()
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from kiotsync.web import converters  # noqa: F401  (registers <id:…>)
+from kiotsync.pages import ids  # noqa: F401  (registers <id:…>)
 
 from . import views
 

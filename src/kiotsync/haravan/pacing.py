@@ -85,10 +85,19 @@ class LeakyBucketPacer:
             self._drain_locked(self._clock())
             return self._wait_locked()
 
-    def _wait_locked(self) -> float:
+    def _wait_locked(self, calls: int = 1) -> float:
         limit = self.capacity - self.margin
-        excess = self._level + 1.0 - limit
+        excess = self._level + calls - limit
         return 0.0 if excess <= 0 else excess / self.leak_per_s
+
+    def wait_for_room(self, calls: int) -> None:
+        """Sleep until ``calls`` calls in a row would go through without waiting (a batch that
+        would wait that long anyway lets more work gather meanwhile)."""
+        with self._lock:
+            self._drain_locked(self._clock())
+            wait = self._wait_locked(calls)
+        if wait > 0:
+            self._sleep(wait)
 
     def acquire(self) -> Any:
         while True:

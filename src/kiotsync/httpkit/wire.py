@@ -11,6 +11,7 @@ because a broken cursor is worth noticing).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -20,7 +21,7 @@ log = logging.getLogger("kiotsync.wire")
 
 T = TypeVar("T")
 
-__all__ = ["Wire", "to_bool", "to_decimal", "to_float", "to_int", "to_str"]
+__all__ = ["Wire", "sequence", "to_bool", "to_decimal", "to_float", "to_int", "to_str"]
 
 
 def to_int(value: Any) -> int | None:
@@ -28,10 +29,12 @@ def to_int(value: Any) -> int | None:
         return None
     if isinstance(value, bool | int):
         return int(value)
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else round(value)
     if isinstance(value, Decimal):
-        return int(value)
+        return int(value) if value.is_finite() else None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None  # "inf", "nan": not a number a platform means
+        return int(value) if value.is_integer() else round(value)
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -40,9 +43,10 @@ def to_int(value: Any) -> int | None:
             return int(text)
         except ValueError:
             try:
-                return round(float(text))
+                number = float(text)
             except ValueError:
                 return None
+            return round(number) if math.isfinite(number) else None
     return None
 
 
@@ -105,6 +109,15 @@ def to_str(value: Any) -> str | None:
     return None
 
 
+def sequence(value: Any) -> list[Any]:
+    """A JSON array as a list (a tuple too); anything else is empty."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    return []
+
+
 class Wire:
     """Case-insensitive, alias-aware view of one JSON object."""
 
@@ -154,12 +167,7 @@ class Wire:
         return Wire(value) if isinstance(value, Mapping) else None
 
     def seq(self, *names: str) -> list[Any]:
-        value = self.get(*names)
-        if isinstance(value, list):
-            return value
-        if isinstance(value, tuple):
-            return list(value)
-        return []
+        return sequence(self.get(*names))
 
     def subs(self, parse: Callable[[Mapping[str, Any]], T], *names: str) -> tuple[T, ...]:
         """Parse each mapping in a list field; non-mapping items are skipped."""

@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Annotated, Any, Self, TypeVar
 
 from kiotsync.httpkit.dates import parse_kiotviet_datetime
-from kiotsync.httpkit.wire import Wire, to_int, to_str
-from kiotsync.httpkit.wiremodel import WireModel, camel_key, many, nonzero_int, raw_field, sequence, wire
+from kiotsync.httpkit.wire import Wire, sequence, to_int, to_str
+from kiotsync.httpkit.wiremodel import WireModel, camel_key, many, nonzero_int, raw_field, wire
 
 log = logging.getLogger("kiotsync.kiotviet")
 
@@ -311,7 +311,9 @@ class ProductOnHand(KiotVietModel):
         row = super().from_wire(data)
         if all(inv.product_id is not None for inv in row.inventories):
             return row
-        rows = tuple(inv if inv.product_id is not None else replace(inv, product_id=row.id) for inv in row.inventories)
+        rows = tuple(
+            inv if inv.product_id is not None else replace(inv, product_id=row.id) for inv in row.inventories
+        )
         return replace(row, inventories=rows)
 
 

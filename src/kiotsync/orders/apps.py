@@ -5,3 +5,13 @@ class OrdersConfig(AppConfig):
     name = "kiotsync.orders"
     label = "orders"
     verbose_name = "Đơn hàng"
+
+    def ready(self) -> None:
+        """Register the orders' webhook handlers and jobs."""
+        from kiotsync.inbox.dispatch import HANDLERS
+        from kiotsync.inbox.models import InboundEvent
+
+        from . import handlers, jobs  # noqa: F401  (jobs: registers the order jobs)
+
+        HANDLERS.register(InboundEvent.Platform.HARAVAN, handlers.HARAVAN_TOPICS, handlers.on_haravan_order)
+        HANDLERS.register(InboundEvent.Platform.KIOTVIET, handlers.KIOTVIET_TOPICS, handlers.on_kiotviet_sale)

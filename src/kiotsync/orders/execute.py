@@ -1,6 +1,6 @@
 """Carry out one planned order action on KiotViet or Haravan.
 
-Each call is the documented endpoint with the body from :mod:`.bodies`; the result tells the
+Each call is the documented endpoint with the body from :mod:`.wire`; the result tells the
 sync what was created (id, line map) and which side changed (read again before the next plan).
 Customers are found by phone (normalised, exact) before a creation; when none matches, the
 order carries the customer inline and the platform creates it with the order (one write, so a
@@ -17,7 +17,7 @@ from kiotsync.core import orders as core
 from kiotsync.haravan.client import HaravanClient
 from kiotsync.kiotviet.client import KiotVietClient
 
-from . import bodies
+from . import wire
 
 #: ``codPaymentMethod`` recorded on a KiotViet invoice when Haravan says COD was collected (guess).
 COD_COLLECTED_METHOD = "Transfer"
@@ -67,7 +67,7 @@ class Executor:
             order = self._kv().update_order(action.kv_order_id, {"status": 5})
             return Outcome(kv_order=order.raw, touched_kv=True)
         if isinstance(action, core.CreateKvInvoice):
-            invoice = self._kv().create_invoice(bodies.kv_invoice_body(action.draft, self.branch_id))
+            invoice = self._kv().create_invoice(wire.kv_invoice_body(action.draft, self.branch_id))
             return Outcome(new_id=invoice.id, code=invoice.code or "", touched_kv=True)
         if isinstance(action, core.SetKvDelivery):
             self._kv().update_invoice(
@@ -87,7 +87,7 @@ class Executor:
             cancelled = self._hv().cancel_order(self._hv_id(), reason=action.reason, restock=action.restock)
             return Outcome(hv_order=cancelled.raw, touched_hv=True)
         if isinstance(action, core.CreateHvFulfillment):
-            f = self._hv().create_fulfillment(self._hv_id(), bodies.hv_fulfillment_body(action))
+            f = self._hv().create_fulfillment(self._hv_id(), wire.hv_fulfillment_body(action))
             return Outcome(new_id=f.id, touched_hv=True)
         if isinstance(action, core.SetHvCarrier):
             self._hv().set_carrier_status(
@@ -113,7 +113,7 @@ class Executor:
             same_branch = [c for c in found if c.branch_id in (None, draft.branch_id)]
             pick = (same_branch or found)[:1]
             customer_id = pick[0].id if pick else None
-        order = kv.create_order(bodies.kv_order_body(draft, customer_id))
+        order = kv.create_order(wire.kv_order_body(draft, customer_id))
         return Outcome(new_id=order.id, code=order.code or "", kv_order=order.raw, touched_kv=False)
 
     def _create_hv_order(self, draft: core.HvOrderDraft) -> Outcome:
@@ -122,7 +122,7 @@ class Executor:
         if draft.customer is not None and draft.customer.phone:
             found = hv.find_customers_by_phone(draft.customer.phone)
             customer_id = found[0].id if found else None
-        order = hv.create_order(bodies.hv_order_body(draft, customer_id))
+        order = hv.create_order(wire.hv_order_body(draft, customer_id))
         return Outcome(
             new_id=order.id, code=order.name or "", line_map=line_map(order.raw, draft), hv_order=order.raw
         )

@@ -1,4 +1,4 @@
-"""Inbound webhook handlers for orders (registered with :mod:`kiotsync.services.dispatch`).
+"""Inbound webhook handlers for orders (registered in :class:`.apps.OrdersConfig`).
 
 Haravan ``orders/*`` bodies are whole orders: stored as the link's snapshot when newer. KiotViet
 ``order.update`` / ``invoice.update`` bodies are partial: they only mark the KiotViet side stale
@@ -15,41 +15,36 @@ import logging
 
 from kiotsync.httpkit.errors import NotFoundError
 from kiotsync.inbox.models import InboundEvent
+from kiotsync.inbox.ownership import resource_id, shop_has
 from kiotsync.kiotviet.webhooks import parse_webhook
-from kiotsync.services.dispatch import handles
-from kiotsync.services.ownership import resource_id, shop_has
+from kiotsync.ports import Ports
 from kiotsync.tenants.models import KiotVietConnection
-from kiotsync.wiring import get_wiring
 
 from .ingest import ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, link_for_invoice
 from .models import OrderLink
+from .usecases import sync_link
 
 log = logging.getLogger(__name__)
 
 HARAVAN_TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "orders/paid", "orders/fulfilled")
+KIOTVIET_TOPICS = ("order.update", "invoice.update")
 
 
-@handles(InboundEvent.Platform.HARAVAN, *HARAVAN_TOPICS)
-def on_haravan_order(event: InboundEvent) -> str | None:
-    from .sync import sync_link
-
+def on_haravan_order(event: InboundEvent, ports: Ports) -> str | None:
     tenant = event.tenant
     rid = resource_id(event.payload)
     if rid is None or not KiotVietConnection.objects.filter(tenant=tenant).exists():
         return None
     known = OrderLink.objects.filter(tenant=tenant, hv_order_id=rid).exists()
-    if not known and not shop_has(tenant, "order", rid):
+    if not known and not shop_has(tenant, "order", rid, ports):
         return "not this shop's order"
     got = ingest_haravan(tenant, event.payload, via="webhook")
     if got is not None and got.changed:
-        sync_link(got.link.pk)  # already in a worker: push now (one queue hop less)
+        sync_link(got.link.pk, ports)  # already in a worker: push now (one queue hop less)
     return None
 
 
-@handles(InboundEvent.Platform.KIOTVIET, "order.update", "invoice.update")
-def on_kiotviet_sale(event: InboundEvent) -> None:
-    from .sync import sync_link
-
+def on_kiotviet_sale(event: InboundEvent, ports: Ports) -> None:
     tenant = event.tenant
     if not KiotVietConnection.objects.filter(tenant=tenant).exists():
         return
@@ -65,11 +60,11 @@ def on_kiotviet_sale(event: InboundEvent) -> None:
             for invoice in note.invoices():
                 if link_for_invoice(tenant, invoice) is None and invoice.id:
                     try:
-                        invoice = get_wiring().kiotviet(tenant).get_invoice(invoice.id)
+                        invoice = ports.kiotviet(tenant).get_invoice(invoice.id)
                     except NotFoundError:
                         continue
                 got = ingest_kiotviet_invoice(tenant, invoice, via="webhook")
                 if got is not None and got.changed:
                     woken.add(got.link.pk)
     for pk in sorted(woken):
-        sync_link(pk)
+        sync_link(pk, ports)

@@ -18,28 +18,29 @@ from kiotsync.core import orders as core
 from kiotsync.httpkit.dates import VIETNAM
 from kiotsync.httpkit.errors import PlatformError
 from kiotsync.logs import tenant_context
+from kiotsync.ports import Ports
 from kiotsync.tenants.models import Tenant
-from kiotsync.wiring import get_wiring
 
 from .ingest import feed_for, ingest_haravan, ingest_kiotviet_order, side_of
+from .usecases import enqueue
 
 log = logging.getLogger(__name__)
 
 
-def start_import(tenant: Tenant, since: date) -> None:
+#: The job that imports past orders (registered by :mod:`.jobs`).
+IMPORT_JOB = "orders.import"
+
+
+def start_import(tenant: Tenant, since: date, ports: Ports) -> None:
     feed = feed_for(tenant)
     feed.import_state = "queued"
     feed.import_message = since.isoformat()
     feed.save(update_fields=["import_state", "import_message", "updated_at"])
-    from .tasks import import_orders
-
-    import_orders(tenant.pk, since.isoformat())
+    ports.queue.wake(IMPORT_JOB, tenant.pk, since.isoformat())
 
 
-def import_since(tenant: Tenant, since: date) -> int:
+def import_since(tenant: Tenant, since: date, ports: Ports) -> int:
     """Force every order placed since ``since`` (shop-local midnight) through. Returns a count."""
-    from .sync import enqueue
-
     start = datetime.combine(since, time.min, tzinfo=VIETNAM)
     feed = feed_for(tenant)
     feed.import_state = "running"
@@ -49,14 +50,14 @@ def import_since(tenant: Tenant, since: date) -> int:
     with tenant_context(tenant):
         try:
             if side_of(tenant) == core.Side.KIOTVIET:
-                hv = get_wiring().haravan(tenant)
+                hv = ports.haravan(tenant)
                 for order in hv.iter_orders(created_at_min=start, order="created_at asc"):
                     got = ingest_haravan(tenant, order.raw, via="import", forced=True)
                     if got is not None:
                         count += 1
                         woken.append(got.link.pk)
             else:
-                for kv_order in get_wiring().kiotviet(tenant).list_orders(start):
+                for kv_order in ports.kiotviet(tenant).list_orders(start):
                     if kv_order.created_date is not None and kv_order.created_date < start:
                         continue
                     got = ingest_kiotviet_order(tenant, kv_order, via="import", full=False, forced=True)
@@ -70,7 +71,7 @@ def import_since(tenant: Tenant, since: date) -> int:
             feed.save(update_fields=["import_state", "import_message", "updated_at"])
             return count
         for pk in woken:
-            enqueue(pk)
+            enqueue(pk, ports)
     feed.import_state = "done"
     feed.import_message = f"{count}|{since.isoformat()}|{timezone.now().isoformat()}"
     feed.save(update_fields=["import_state", "import_message", "updated_at"])

@@ -23,8 +23,10 @@ from kiotsync.kiotviet.models import Invoice as KvInvoiceWire
 from kiotsync.kiotviet.models import Order as KvOrderWire
 from kiotsync.tenants.models import KiotVietConnection, SyncSettings, Tenant
 
-from . import convert, display
+from . import display
 from .models import OrderEvent, OrderFeed, OrderLink
+from .wire import hv_order as to_hv_order
+from .wire import kv_order as to_kv_order
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,7 @@ def _ingest_haravan(tenant: Tenant, payload: Mapping[str, Any], *, via: str, for
         )
         if known is not None and known[1] is not None and wire.updated_at <= known[1]:
             return Ingested(OrderLink.objects.get(pk=known[0]), False)
-    hv = convert.hv_order(wire)
+    hv = to_hv_order(wire)
     with transaction.atomic():
         links = OrderLink.objects.select_for_update().filter(tenant=tenant)
         link = links.filter(hv_order_id=hv.id).first()
@@ -191,7 +193,7 @@ def _ingest_kiotviet_order(
         if link is None:
             if side_of(tenant) != core.Side.HARAVAN:
                 return None  # KiotViet-born orders stay in KiotViet when KiotViet processes orders
-            kv = convert.kv_order(wire)
+            kv = to_kv_order(wire)
             settings = SyncSettings.objects.filter(tenant=tenant).first()
             reason = core.kiotviet_first_sight(
                 kv, sync_since(tenant), settings.order_branch_id if settings else None

@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from kiotsync.httpkit.errors import PlatformError
 from kiotsync.logs import tenant_context
-from kiotsync.sync.models import StreamState
+from kiotsync.ports import Ports
+from kiotsync.streams.models import StreamState
 from kiotsync.tenants.models import SyncSettings, Tenant
-from kiotsync.wiring import get_wiring
 
 from .ingest import feed_for, ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, sync_since
+from .usecases import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,7 @@ def _start(cursor: datetime | None, tenant: Tenant, now: datetime) -> datetime:
     return sync_since(tenant) or now - FIRST_WINDOW
 
 
-def poll_tenant(tenant: Tenant) -> PollResult:
-    from .sync import enqueue
-
+def poll_tenant(tenant: Tenant, ports: Ports) -> PollResult:
     result = PollResult()
     woken: set[int] = set()
     feed = feed_for(tenant)
@@ -53,7 +52,7 @@ def poll_tenant(tenant: Tenant) -> PollResult:
     errors: list[str] = []
     with tenant_context(tenant):
         try:
-            hv = get_wiring().haravan(tenant)
+            hv = ports.haravan(tenant)
             latest = feed.hv_cursor
             for order in hv.iter_orders(updated_at_min=_start(feed.hv_cursor, tenant, now)):
                 result.haravan += 1
@@ -68,7 +67,7 @@ def poll_tenant(tenant: Tenant) -> PollResult:
         try:
             settings = SyncSettings.objects.filter(tenant=tenant).first()
             branches = [settings.order_branch_id] if settings and settings.order_branch_id else None
-            kv = get_wiring().kiotviet(tenant)
+            kv = ports.kiotviet(tenant)
             orders = kv.list_orders(
                 _start(feed.kv_orders_cursor, tenant, now), branch_ids=branches, include_delivery=False
             )
@@ -100,6 +99,6 @@ def poll_tenant(tenant: Tenant) -> PollResult:
         stream.cursor = feed.hv_cursor.isoformat() if feed.hv_cursor else ""
         stream.save()
         for pk in sorted(woken):
-            enqueue(pk)
+            enqueue(pk, ports)
         result.woken = len(woken)
     return result

@@ -23,14 +23,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kiotsync.core import orders as core
+from kiotsync.pages.access import tenant_required
+from kiotsync.pages.back import redirect_back
+from kiotsync.pages.ids import parse_id
 from kiotsync.search import matching, search_query
 from kiotsync.tenants.models import SyncSettings, Tenant
-from kiotsync.web.converters import parse_id
-from kiotsync.web.decorators import redirect_back, tenant_required
+from kiotsync.wiring import get_wiring
 
-from . import convert, display
+from . import display, wire
 from .forms import ImportForm
+from .importer import start_import
 from .models import OrderEvent, OrderFeed, OrderLink
+from .usecases import resync
 
 PER_PAGE = 50
 TONES: dict[str, str] = {
@@ -148,8 +152,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, link: OrderLink) -> HttpResponse:
-    hv = convert.hv_from_snapshot(link.hv_snapshot) if link.hv_snapshot else None
-    kv = convert.kv_from_snapshot(link.kv_snapshot) if link.kv_snapshot else None
+    hv = wire.hv_from_snapshot(link.hv_snapshot) if link.hv_snapshot else None
+    kv = wire.kv_from_snapshot(link.kv_snapshot) if link.kv_snapshot else None
     lang = _lang()
     events = list(OrderEvent.objects.filter(link=link).order_by("-at", "-id")[:200])
     context = {
@@ -190,13 +194,11 @@ def _back(request: HttpRequest) -> HttpResponse:
 @tenant_required(connected=True)
 @require_POST
 def resync_one(request: HttpRequest, link_id: int) -> HttpResponse:
-    from .sync import resync
-
     tenant = _tenant(request)
     link = OrderLink.objects.filter(tenant=tenant, pk=link_id).first()
     if link is None:
         raise Http404
-    resync(tenant, [link.pk])
+    resync(tenant, [link.pk], get_wiring())
     link.refresh_from_db()
     if _is_htmx(request):
         template = (
@@ -212,8 +214,6 @@ def resync_one(request: HttpRequest, link_id: int) -> HttpResponse:
 @tenant_required(connected=True)
 @require_POST
 def resync_selected(request: HttpRequest) -> HttpResponse:
-    from .sync import resync
-
     tenant = _tenant(request)
     posted = request.POST.getlist("ids")
     # The checkboxes post the orders' ids; anything else (not an id, out of range) is left out
@@ -225,7 +225,7 @@ def resync_selected(request: HttpRequest) -> HttpResponse:
             OrderLink.objects.filter(tenant=tenant, state=OrderLink.State.ERROR).values_list("pk", flat=True)
         )
         refused = 0
-    done = resync(tenant, ids) if ids else 0
+    done = resync(tenant, ids, get_wiring()) if ids else 0
     notice = (
         _("Đã gửi yêu cầu đồng bộ %(n)s đơn hàng.") % {"n": done} if done else _("Chưa chọn đơn hàng nào.")
     )
@@ -246,12 +246,10 @@ def resync_selected(request: HttpRequest) -> HttpResponse:
 @tenant_required(connected=True)
 @require_POST
 def import_orders(request: HttpRequest) -> HttpResponse:
-    from .importer import start_import
-
     tenant = _tenant(request)
     form = ImportForm(request.POST)
     if form.is_valid():
-        start_import(tenant, form.cleaned_data["since"])
+        start_import(tenant, form.cleaned_data["since"], get_wiring())
         if not _is_htmx(request):
             messages.success(request, _("Đang nhập đơn cũ trong nền."))
             return redirect("orders_list")

@@ -173,3 +173,18 @@ class SyncSettings(models.Model):
     class Meta:
         verbose_name = _("cấu hình đồng bộ")
         verbose_name_plural = _("cấu hình đồng bộ")
+
+
+class KvBranch(models.Model):
+    """KiotViet branches as last read (names for the screens). Table ``catalog_kvbranch``: the
+    model moved here from the catalogue app, its table stayed."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="kv_branches")
+    branch_id = models.BigIntegerField()
+    name = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "catalog_kvbranch"
+        constraints = [models.UniqueConstraint(fields=["tenant", "branch_id"], name="kvbranch_unique")]

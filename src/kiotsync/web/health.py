@@ -8,6 +8,8 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from kiotsync.workers.liveness import queue_health
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     checks: dict[str, Any] = {}
@@ -20,8 +22,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["database"] = f"error: {type(exc).__name__}"
     queues: dict[str, Any] = {}
     try:
-        from kiotsync.workers.liveness import queue_health
-
         queues["default"] = queue_health("default")
         bad = [f"{name}: {q['state']}" for name, q in queues.items() if q["state"] != "ok"]
         checks["queue"] = "; ".join(bad) if bad else "ok"

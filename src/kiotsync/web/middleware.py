@@ -7,9 +7,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from kiotsync.logs import current_tenant
+from kiotsync.pages.session import SESSION_TENANT
 from kiotsync.tenants.models import Tenant
-
-SESSION_TENANT = "kiotsync_tenant_id"
 
 
 class TenantMiddleware:
@@ -29,16 +28,6 @@ class TenantMiddleware:
             return self.get_response(request)
         finally:
             current_tenant.reset(token)
-
-
-def sign_in(request: HttpRequest, tenant: Tenant, user_sub: str) -> None:
-    request.session.cycle_key()
-    request.session[SESSION_TENANT] = tenant.pk
-    request.session["kiotsync_user_sub"] = user_sub
-
-
-def sign_out(request: HttpRequest) -> None:
-    request.session.flush()
 
 
 class ContentSecurityPolicyMiddleware:

@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from django.db.models import F, Q
 from django.utils import timezone
 
+from .jobs import queue_probe
 from .models import QueueProbe, WorkerBeat
 
 log = logging.getLogger(__name__)
@@ -108,8 +109,6 @@ class Heartbeat:
         """One probe in flight per queue, whichever worker sends it. An unanswered probe keeps
         its send time (the age of the oldest ready task) and is sent again now and then, in case
         it was lost with a killed worker."""
-        from .tasks import queue_probe
-
         QueueProbe.objects.get_or_create(queue=self.queue)
         answered = Q(sent_at__isnull=True) | Q(done_at__gte=F("sent_at"))
         if QueueProbe.objects.filter(queue=self.queue).filter(answered).update(sent_at=now, resent_at=None):

@@ -59,8 +59,8 @@ from .domain import (
 )
 from .phones import is_valid_phone, normalize_phone
 from .plan import Plan, SyncState, haravan_first_sight, kiotviet_first_sight
-from .plan_haravan import plan_kiotviet_order
-from .plan_kiotviet import plan_haravan_order
+from .plan_haravan_order import plan_haravan_order
+from .plan_kiotviet_order import plan_kiotviet_order
 from .reasons import OrderReason, OrderReasonCode, ReasonKind
 from .status_map import STATUS_MAP, KvOrderState, Label, StatusRow, kv_order_state
 

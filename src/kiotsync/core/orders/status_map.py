@@ -2,7 +2,7 @@
 KiotSync does with it on the other side.
 
 Everything order-related that compares or translates a status goes through this module: the
-planners (:mod:`.plan_kiotviet`, :mod:`.plan_haravan`), the screen's labels, the settings card and
+planners (:mod:`.plan_haravan_order`, :mod:`.plan_kiotviet_order`), the screen's labels, the settings card and
 the README table (both rendered from :data:`STATUS_MAP`). Codes are the platforms' literal
 values; labels are the Vietnamese texts the merchant knows from each admin (KiotViet's own
 ``statusValue`` strings, Haravan's Vietnamese names), with English next to them.

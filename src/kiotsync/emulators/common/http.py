@@ -102,7 +102,9 @@ class EmulatorApp:
         raise NotImplementedError
 
     def error_response(self, err: ApiError) -> Response:
-        return json_response(err.body if err.body is not None else {"error": "error"}, err.status, err.headers)
+        return json_response(
+            err.body if err.body is not None else {"error": "error"}, err.status, err.headers
+        )
 
     def not_found_response(self, request: Request) -> Response:
         return self.error_response(ApiError(404, {"error": "Not Found"}))
@@ -243,7 +245,11 @@ class EmulatorApp:
             body = read_json(request) or {}
             self.clock.advance(float(body.get("advance_s", 0)))
             self.webhooks.wake()
-        return {"time": self.clock.time(), "iso": self.clock.now().isoformat(), "time_scale": self.clock.time_scale}
+        return {
+            "time": self.clock.time(),
+            "iso": self.clock.now().isoformat(),
+            "time_scale": self.clock.time_scale,
+        }
 
     def _ctl_webhooks(self, request: Request) -> Any:
         return {"deliveries": list(self.webhooks.history), "pending": self.webhooks.pending()}

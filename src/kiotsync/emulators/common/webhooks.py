@@ -114,9 +114,7 @@ class WebhookDispatcher:
         with self._cond:
             while True:
                 now = self.clock.time()
-                busy = self._in_flight > 0 or any(
-                    include_retries or due <= now for due, _, _ in self._heap
-                )
+                busy = self._in_flight > 0 or any(include_retries or due <= now for due, _, _ in self._heap)
                 if not busy:
                     return True
                 remaining = deadline - time.monotonic()

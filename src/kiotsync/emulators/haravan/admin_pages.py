@@ -5,34 +5,29 @@ COD status of, or cancel an order) and a customer (check out on the storefront).
 handler validates the fields and turns them into the body of the documented JSON control helper
 (``/_emulator/shops/<orgid>/inventory``, ``/web_orders``, ``/orders/<id>/fulfill|carrier|cancel``,
 ``/com/orders/<id>/confirm.json`` as the shop admin), dispatched in-process
-(:func:`.admin_html.control_call`), so rules, stock moves and webhooks are exactly those of the
-JSON path. Success answers ``303`` back to the page with a message; bad input re-renders the
-page (``400``) with the error and changes nothing.
+(``AdminSite.control``), so rules, stock moves and webhooks are exactly those of the JSON path.
+Success answers ``303`` back to the page with a message; bad input re-renders the page
+(``400``) with the error and changes nothing.
 
-``GET /`` (unrouted on the real hosts) shows a small index linking here.
+``GET /`` (unrouted on the real hosts) shows a small index linking here (``AdminSite.index``,
+:mod:`kiotsync.emulators.common.admin_view`).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-from werkzeug.utils import redirect
+from typing import Any
 
 from ..common import Request, Response
-from ..common.admin_forms import COMMON_CONTROL, Call, Form, FormError, form_int
+from ..common.admin_forms import Call, Form, FormError, form_int
 from ..common.admin_forms import form_required as _required
 from ..common.admin_forms import form_text as _text
-from .admin_html import ADMIN_PATH, control_call, error_text, esc, html_response, page
-from .admin_view import PAID_GATEWAY, View, pick_shop, render
+from ..common.admin_view import View
+from .admin_view import PAID_GATEWAY, HvAdmin
 from .enums import CARRIER_STATUSES, COD_STATUSES
 from .store import Shop
 
-if TYPE_CHECKING:
-    from .app import HaravanApp
-
-Builder = Callable[[Form, Shop], "Call"]
+Builder = Callable[[Form, Shop], Call]
 
 
 # -- field parsing -----------------------------------------------------------------------------
@@ -143,38 +138,31 @@ def _cancel(oid: int) -> Builder:
     )
 
 
-# -- plumbing ----------------------------------------------------------------------------------
-def _submit(app: HaravanApp, request: Request, build: Builder) -> Response:
-    view = View.from_args(request.form)
-    try:
-        with app.world.lock:  # read-only look-ups while building the call
-            shop = pick_shop(app, view.orgid)
+# -- plumbing ---------------------------------------------------------------------------------
+def _submit(site: HvAdmin, request: Request, build: Builder) -> Response:
+    def send(view: View) -> tuple[Call, tuple[int, Any]]:
+        with site.lock():  # read-only look-ups while building the call
+            shop = site.pick(view.shop)
             if shop is None:
                 raise FormError("Không tìm thấy cửa hàng")
             call = build(request.form, shop)
             orgid = shop.id
-        status, data = control_call(app, call.method, f"/shops/{orgid}{call.path}", call.body)
-        if status >= 400:
-            raise FormError(error_text(data))
-    except FormError as err:
-        return html_response(render(app, view.with_error(str(err))), 400)
-    return redirect(view.url(call.done(data), call.anchor), 303)
+        return call, site.control(call, path=f"/shops/{orgid}{call.path}")
+
+    return site.submit(request, send)
 
 
-def routes(app: HaravanApp) -> list[tuple[str, list[str], Callable[..., Any]]]:
+def routes(site: HvAdmin) -> list[tuple[str, list[str], Callable[..., Any]]]:
     """Control routes of the admin page (paths under ``/_emulator``)."""
 
-    def show(request: Request) -> Response:
-        return html_response(render(app, View.from_args(request.args)))
-
     def form(build: Builder) -> Callable[..., Response]:
-        return lambda request: _submit(app, request, build)
+        return lambda request: _submit(site, request, build)
 
     def order_form(factory: Callable[[int], Builder]) -> Callable[..., Response]:
-        return lambda request, order_id: _submit(app, request, factory(order_id))
+        return lambda request, order_id: _submit(site, request, factory(order_id))
 
     return [
-        ("/admin", ["GET"], show),
+        ("/admin", ["GET"], site.show),
         ("/admin/inventory", ["POST"], form(_inventory)),
         ("/admin/web_order", ["POST"], form(_web_order)),
         ("/admin/orders/<int:order_id>/confirm", ["POST"], order_form(_confirm)),
@@ -182,29 +170,3 @@ def routes(app: HaravanApp) -> list[tuple[str, list[str], Callable[..., Any]]]:
         ("/admin/orders/<int:order_id>/carrier", ["POST"], order_form(_carrier)),
         ("/admin/orders/<int:order_id>/cancel", ["POST"], order_form(_cancel)),
     ]
-
-
-def index(app: HaravanApp, request: Request) -> Response:
-    """``GET /``: where the admin page and the control plane are."""
-    platform = sorted(
-        f"{'|'.join(methods)} /_emulator{path}"
-        for path, methods, _ in app.control_routes()
-        if not path.startswith("/admin")
-    )
-    with app.world.lock:
-        shops = "".join(
-            f'<li><a href="{ADMIN_PATH}?orgid={s.id}">{esc(s.name)}</a> '
-            f'<span class="muted">({esc(s.domain)}, orgid {s.id})</span></li>'
-            for s in app.world.shops.values()
-        )
-    doc = importlib.import_module(__package__ or "kiotsync.emulators.haravan").__doc__ or ""
-    body = (
-        '<section id="admin"><h2>Quản trị + cửa hàng</h2>'
-        f'<p><a href="{ADMIN_PATH}">Mở trang Quản trị</a>: sản phẩm và tồn kho, đặt hàng trên website, '
-        "xử lý đơn hàng (xác nhận, giao hàng, vận chuyển, COD, hủy).</p>"
-        f"<ul>{shops or '<li class=muted>Chưa có cửa hàng nào (POST /_emulator/seed)</li>'}</ul></section>"
-        '<section id="control"><h2>Control plane (JSON)</h2><ul>'
-        + "".join(f"<li><code>{esc(r)}</code></li>" for r in (*COMMON_CONTROL, *platform))
-        + f"</ul><details><summary>Chi tiết</summary><pre>{esc(doc)}</pre></details></section>"
-    )
-    return html_response(page("Haravan emulator", "<h1>Haravan emulator</h1>", body))

@@ -3,29 +3,26 @@
 Read-only rendering of one shop under the world lock: product variants with stock per location
 (search, 50 per page) and a stock form, the storefront checkout form ("Đặt hàng trên website"),
 and the recent orders with their statuses and actions (confirm, fulfil, carrier / COD status,
-cancel). Forms post to :mod:`.admin_pages`; this module never changes state. Status names are
-Haravan's Vietnamese labels (digest §4.1–4.5).
+cancel). Forms post to :mod:`.admin_pages`; this module never changes state. The page frame,
+shop picker and form round trip are the shared
+:class:`~kiotsync.emulators.common.admin_view.AdminSite`. Status names are Haravan's Vietnamese
+labels (digest §4.1–4.5).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import Any, ClassVar
 
-from .admin_html import ADMIN_PATH, admin_url, badge, esc, hidden, money, options, page
+from ..common.admin_html import ADMIN_PATH, badge, esc, hidden, money, options
+from ..common.admin_view import AdminSite, ShopLabel, View, paged_table, post_button, recent_table
 from .enums import CARRIER_STATUSES, COD_STATUSES
+from .guide import GUIDE
 from .model import Fulfillment, Order, Product, Variant
 from .rules_fulfillments import fulfillable
 from .store import Shop
 
-if TYPE_CHECKING:
-    from .app import HaravanApp
-
-PAGE_SIZE = 50
-RECENT = 20
 SELECT_MAX = 300  # above this many variants the storefront asks for a SKU instead of a list
 PAID_GATEWAY = "Chuyển khoản ngân hàng"
 VN = timezone(timedelta(hours=7))
@@ -56,97 +53,46 @@ NEXT_CARRIER = {
     "waitingforreturn": "return",
 }
 
-
-@dataclass(frozen=True)
-class View:
-    """What the page shows: which shop, variant search and page, and a message to show."""
-
-    orgid: str | None = None
-    q: str = ""
-    page: int = 1
-    msg: str | None = None
-    error: str | None = None
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> View:
-        try:
-            number = max(1, int(args.get("page") or 1))
-        except ValueError:
-            number = 1
-        return cls(
-            orgid=(args.get("orgid") or "").strip() or None,
-            q=(args.get("q") or "").strip(),
-            page=number,
-            msg=args.get("msg") or None,
-        )
-
-    def fields(self) -> dict[str, object]:
-        """Hidden fields every form carries so the answer comes back to the same view."""
-        return {"orgid": self.orgid, "q": self.q or None, "page": self.page if self.page > 1 else None}
-
-    def url(self, msg: str | None = None, anchor: str = "") -> str:
-        return admin_url({**self.fields(), "msg": msg}, anchor)
-
-    def with_error(self, error: str) -> View:
-        return replace(self, error=error, msg=None)
+# Column headings of the recent-documents tables.
+ORDER_HEAD = (
+    '<tr><th>Mã đơn hàng</th><th>Ngày tạo</th><th>Khách hàng</th><th class="num">Tổng tiền</th>'
+    "<th>Thanh toán</th><th>Trạng thái</th><th>Vận chuyển</th><th>Xử lý</th></tr>"
+)
 
 
-def pick_shop(app: HaravanApp, orgid: str | None) -> Shop | None:
-    """The shop ``orgid`` names, or the only shop when none is named (caller holds the lock)."""
-    if orgid:
-        return app.world.shop(orgid)
-    shops = list(app.world.shops.values())
-    return shops[0] if len(shops) == 1 else None
-
-
-def render(app: HaravanApp, view: View) -> str:
-    with app.world.lock:
-        shops = list(app.world.shops.values())
-        if not shops:
-            return page(
-                "Haravan - Quản trị",
-                "<h1>Haravan · Quản trị</h1>",
-                "<section><p>Chưa có cửa hàng nào. Nạp dữ liệu bằng <code>POST /_emulator/seed</code> "
-                '<code>{"preset": "demo"}</code>.</p></section>',
-            )
-        shop = pick_shop(app, view.orgid)
-        if shop is None:
-            return _picker(shops, view)
-        return _shop_page(shop, replace(view, orgid=str(shop.id)), len(shops) > 1)
-
-
-def _picker(shops: list[Shop], view: View) -> str:
-    unknown = (
-        f'<div class="flash error" id="error">Không tìm thấy cửa hàng "{esc(view.orgid)}"</div>'
-        if view.orgid
-        else ""
-    )
-    items = "".join(
-        f'<li><a href="{esc(admin_url({"orgid": s.id}))}">{esc(s.name)}</a> '
-        f'<span class="muted">({esc(s.domain)}, orgid {s.id})</span></li>'
-        for s in shops
-    )
-    return page(
-        "Chọn cửa hàng - Haravan",
-        "<h1>Haravan · Quản trị</h1>",
-        f'{unknown}<section id="shops"><h2>Chọn cửa hàng</h2><ul>{items}</ul></section>',
-    )
-
-
-def _shop_page(shop: Shop, view: View, several: bool) -> str:
-    switch = f' · <a href="{ADMIN_PATH}">Đổi cửa hàng</a>' if several else ""
-    header = (
-        '<h1>Haravan · Quản trị</h1><a href="#products">Sản phẩm</a>'
+class HvAdmin(AdminSite[Shop]):
+    platform = "Haravan"
+    section = "Quản trị"
+    accent = "#2962ff"
+    shop_key = "orgid"
+    nav: ClassVar[str] = (
+        '<a href="#products">Sản phẩm</a>'
         '<a href="#storefront">Đặt hàng trên website</a><a href="#orders">Đơn hàng</a>'
-        f'<span class="shop">{esc(shop.name)} <span class="muted">({esc(shop.domain)})</span>{switch}</span>'
     )
-    flash = ""
-    if view.error:
-        flash = f'<div class="flash error" id="error">{esc(view.error)}</div>'
-    elif view.msg:
-        flash = f'<div class="flash ok" id="message">{esc(view.msg)}</div>'
-    body = flash + _products(shop, view) + _storefront(shop, view) + _orders(shop, view)
-    return page(f"{shop.name} - Haravan Quản trị", header, body)
+    index_title = "Quản trị + cửa hàng"
+    index_blurb = "sản phẩm và tồn kho, đặt hàng trên website, xử lý đơn hàng (xác nhận, giao hàng, vận chuyển, COD, hủy)."
+    guide = GUIDE
+
+    def label(self, shop: Shop) -> ShopLabel:
+        return ShopLabel(str(shop.id), shop.name, shop.domain, f"{shop.domain}, orgid {shop.id}")
+
+    def sections(self, shop: Shop, view: View) -> str:
+        return _products(shop, view) + _storefront(shop, view) + _orders(shop, view)
+
+    def read_error(self, body: dict[str, Any]) -> str | None:
+        """Validation errors are ``{"errors": {"field": ["message", ...]}}``; control helpers
+        answer ``{"error": "..."}``; a plain ``{"errors": "Not Found"}`` also occurs."""
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            return "; ".join(
+                f"{field}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                for field, msgs in errors.items()
+            )
+        if errors:
+            return str(errors)
+        if body.get("error"):
+            return str(body["error"])
+        return None
 
 
 # -- products and stock ------------------------------------------------------------------------
@@ -171,16 +117,6 @@ def _search(shop: Shop, q: str) -> list[tuple[Product, Variant]]:
 
 def _products(shop: Shop, view: View) -> str:
     locations = list(shop.locations.values())
-    found = _search(shop, view.q)
-    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
-    number = min(view.page, pages)
-    rows = found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-    here = replace(view, page=number)
-    search = (
-        f'<form method="get" action="{ADMIN_PATH}" class="inline">{hidden({"orgid": shop.id})}'
-        f'<input name="q" value="{esc(view.q)}" placeholder="Tìm theo tên, SKU">'
-        '<button type="submit" class="secondary">Tìm kiếm</button></form>'
-    )
     loc_options = [(loc.id, loc.name) for loc in locations]
     head = (
         '<tr><th>Sản phẩm</th><th>Phiên bản</th><th>SKU</th><th class="num">Giá</th>'
@@ -190,25 +126,15 @@ def _products(shop: Shop, view: View) -> str:
         )
         + "<th>Điều chỉnh tồn kho</th></tr>"
     )
-    body = "".join(_variant_row(shop, p, v, loc_options, here) for p, v in rows)
-    if not rows:
-        body = f'<tr><td colspan="{5 + len(locations)}" class="muted">Không tìm thấy sản phẩm nào</td></tr>'
-    prev = (
-        f'<a href="{esc(replace(here, page=number - 1).url(anchor="products"))}">« Trang trước</a>'
-        if number > 1
-        else ""
-    )
-    nxt = (
-        f'<a href="{esc(replace(here, page=number + 1).url(anchor="products"))}" id="next-page">Trang sau »</a>'
-        if number < pages
-        else ""
-    )
-    pager = (
-        f'<div class="pager">{prev}<span>Trang {number}/{pages} · {len(found)} phiên bản</span>{nxt}</div>'
-    )
-    return (
-        f'<section id="products"><h2>Sản phẩm</h2>{search}'
-        f'<div class="wrap"><table id="product-table">{head}{body}</table></div>{pager}</section>'
+    return paged_table(
+        view,
+        _search(shop, view.q),
+        lambda pv, here: _variant_row(shop, pv[0], pv[1], loc_options, here),
+        title="Sản phẩm",
+        placeholder="Tìm theo tên, SKU",
+        head=head,
+        empty=(5 + len(locations), "Không tìm thấy sản phẩm nào"),
+        noun="phiên bản",
     )
 
 
@@ -291,26 +217,10 @@ def live_fulfillment(o: Order) -> Fulfillment | None:
     return live[-1] if live else None
 
 
-def _post_button(action: str, view: View, label: str, kind: str = "", extra: str = "") -> str:
-    cls = f' class="{kind}"' if kind else ""
-    return (
-        f'<form method="post" action="{ADMIN_PATH}{action}" class="inline">{hidden(view.fields())}{extra}'
-        f'<button type="submit"{cls}>{label}</button></form>'
-    )
-
-
 def _orders(shop: Shop, view: View) -> str:
-    recent = sorted(shop.orders.values(), key=lambda o: o.id, reverse=True)[:RECENT]
-    head = (
-        '<tr><th>Mã đơn hàng</th><th>Ngày tạo</th><th>Khách hàng</th><th class="num">Tổng tiền</th>'
-        "<th>Thanh toán</th><th>Trạng thái</th><th>Vận chuyển</th><th>Xử lý</th></tr>"
-    )
-    rows = "".join(_order_row(shop, o, view) for o in recent)
-    if not rows:
-        rows = '<tr><td colspan="8" class="muted">Chưa có đơn hàng</td></tr>'
-    return (
-        f'<section id="orders"><h2>Đơn hàng <span class="muted">({RECENT} đơn gần nhất)</span></h2>'
-        f'<div class="wrap"><table id="order-table">{head}{rows}</table></div></section>'
+    row = partial(_order_row, shop, view=view)
+    return recent_table(
+        "orders", "Đơn hàng", "đơn", ORDER_HEAD, shop.orders.values(), row, (8, "Chưa có đơn hàng")
     )
 
 
@@ -332,11 +242,11 @@ def _order_row(shop: Shop, o: Order, view: View) -> str:
     f = live_fulfillment(o)
     actions = []
     if not cancelled and o.confirmed_status != "confirmed":
-        actions.append(_post_button(f"/orders/{o.id}/confirm", view, "Xác nhận", "secondary"))
+        actions.append(post_button(f"/orders/{o.id}/confirm", view, "Xác nhận", "secondary"))
     if not cancelled and any(fulfillable(li) > 0 for li in o.line_items):
-        actions.append(_post_button(f"/orders/{o.id}/fulfill", view, "Giao hàng"))
+        actions.append(post_button(f"/orders/{o.id}/fulfill", view, "Giao hàng"))
     if not cancelled:
-        actions.append(_post_button(f"/orders/{o.id}/cancel", view, "Hủy", "danger"))
+        actions.append(post_button(f"/orders/{o.id}/cancel", view, "Hủy", "danger"))
     return (
         f'<tr id="o-{o.id}" data-name="{esc(o.name)}"><td class="code">{esc(o.name)}<br>'
         f'<span class="muted">{esc(o.source_name)}</span></td><td>{_when(o.created_at)}</td>'
@@ -365,16 +275,16 @@ def _shipping(o: Order, f: Fulfillment | None, view: View) -> str:
         f'{ids}<select name="carrier_status_code" aria-label="Trạng thái vận chuyển">'
         f"{options([(k, v[0]) for k, v in CARRIER_STATUSES.items()], nxt)}</select>"
     )
-    out += "<br>" + _post_button(f"/orders/{o.id}/carrier", view, "Cập nhật", "secondary", select)
+    out += "<br>" + post_button(f"/orders/{o.id}/carrier", view, "Cập nhật", "secondary", select)
     if f.carrier_cod_status_code == "codpending":
-        out += _post_button(
+        out += post_button(
             f"/orders/{o.id}/carrier",
             view,
             "Đã thu COD",
             extra=ids + hidden({"carrier_cod_status_code": "codpaid"}),
         )
     elif f.carrier_cod_status_code == "codpaid":
-        out += _post_button(
+        out += post_button(
             f"/orders/{o.id}/carrier",
             view,
             "Shop đã nhận tiền COD",

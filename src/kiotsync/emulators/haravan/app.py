@@ -1,4 +1,9 @@
-"""The Haravan emulator as one WSGI app: accounts host + commerce API + webhook API + control."""
+"""The Haravan emulator as one WSGI app: accounts host + commerce API + webhook API + control.
+
+Everything it holds besides HTTP is the :class:`~.runtime.Runtime`; the HTTP modules
+(``http_accounts``, ``http_com``, ``control``, the admin pages) are created here, given the
+runtime, and their handlers registered into this app's routes.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,13 @@ from typing import Any
 from werkzeug.routing import Map, Rule
 
 from ..common import ApiError, Clock, EmulatorApp, Request, Response, json_response
-from . import admin_pages
-from .config import HaravanConfig
+from .admin_pages import routes as admin_routes
+from .admin_view import HvAdmin
 from .control import Control
 from .http_accounts import AccountsHttp
 from .http_com import ComHttp
-from .keys import SigningKey
-from .ratelimit import LeakyBuckets
+from .runtime import Runtime
 from .store import World
-from .webhooks import HaravanDispatcher, WebhookHub
 
 _HOST_MAP: list[Map] = []
 
@@ -49,15 +52,12 @@ class HaravanApp(EmulatorApp):
 
     def __init__(self, clock: Clock | None = None) -> None:
         clock = clock or Clock()
-        self.world = World(HaravanConfig())
-        self.key = SigningKey()
-        self.buckets = LeakyBuckets()
-        self.dispatcher = HaravanDispatcher(clock)
-        self.control = Control(self)
-        super().__init__(clock, self.dispatcher)
-        self.hub = WebhookHub(lambda: self.world, self.dispatcher, self.clock)
-        self.accounts = AccountsHttp(self)
-        self.com = ComHttp(self)
+        self.runtime = Runtime(clock)
+        self.accounts = AccountsHttp(self.runtime)
+        self.com = ComHttp(self.runtime)
+        self.control = Control(self.runtime, self.com.admin)
+        self.admin = HvAdmin(self, lambda: self.runtime.world)
+        super().__init__(clock, self.runtime.dispatcher)
         self._handlers: dict[str, Any] = {
             "discovery": self.accounts.discovery,
             "jwks": self.accounts.jwks,
@@ -69,11 +69,15 @@ class HaravanApp(EmulatorApp):
             "token": self.accounts.token,
             "userinfo": self.accounts.userinfo,
             "subscribe": self.com.subscribe,
-            "index": lambda request: admin_pages.index(self, request),
+            "index": lambda request: self.admin.index(self.control_routes()),
         }
 
+    @property
+    def world(self) -> World:
+        return self.runtime.world
+
     def now_ms(self) -> int:
-        return int(self.clock.time() * 1000)
+        return self.runtime.now_ms()
 
     # -- EmulatorApp hooks -----------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -91,8 +95,7 @@ class HaravanApp(EmulatorApp):
         return json_response({"errors": "Not Found"}, 404)
 
     def control_reset(self) -> None:
-        self.world = World(self.world.config)
-        self.buckets.clear()
+        self.runtime.reset()
 
     def control_seed(self, body: dict[str, Any]) -> dict[str, Any]:
         return self.control.seed(body)
@@ -105,7 +108,7 @@ class HaravanApp(EmulatorApp):
             self.world.config.update(body)
 
     def control_routes(self) -> list[tuple[str, list[str], Any]]:
-        return self.control.routes() + admin_pages.routes(self)
+        return self.control.routes() + admin_routes(self.admin)
 
     def log_extra(self, request: Request) -> dict[str, Any]:
         orgid = request.environ.get("haravan.orgid")

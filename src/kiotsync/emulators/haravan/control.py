@@ -1,30 +1,40 @@
 """Control plane of the Haravan emulator: seed, app registration, and admin-side actions.
 
 These stand in for what a person does in the partner dashboard or the shop's own admin, where
-the real API offers no way (see the package docstring for the list).
+the real API offers no way (listed in :mod:`.guide`).
 """
 
 from __future__ import annotations
 
 import json
 import random
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from ..common import ApiError, Request, read_json
-from . import oauth, presets, serialize, webhooks
+from ..common import ApiError, Request, Response, read_json
 from .context import Ctx
 from .enums import ALL_TOPICS, TOPICS
 from .model import App, User
+from .oauth import revoke_app_tokens
 from .order_state import outstanding
+from .presets import DEMO_LOCATIONS, add_locations, load_bulk, load_demo, new_shop, shop_identity
 from .rules_fulfillments import create_fulfillment, update_fulfillment
 from .rules_inventory import adjust_or_set
 from .rules_orders import cancel_order, create_order
 from .rules_payments import create_transaction
+from .runtime import Runtime
+from .serialize import adjustment as adjustment_json
+from .serialize import balance as balance_json
+from .serialize import customer as customer_json
+from .serialize import fulfillment as fulfillment_json
+from .serialize import location as location_json
+from .serialize import order as order_json
+from .serialize import product as product_json
+from .serialize import shop as shop_json
+from .serialize import transaction as transaction_json
 from .store import Shop, World
 from .timeutil import iso
-
-if TYPE_CHECKING:
-    from .app import HaravanApp
+from .webhooks import handshake
 
 
 def _err(status: int, message: str, **extra: Any) -> ApiError:
@@ -45,12 +55,13 @@ def app_view(app: App) -> dict[str, Any]:
 
 
 class Control:
-    def __init__(self, app: HaravanApp) -> None:
-        self.app = app
+    def __init__(self, rt: Runtime, com_admin: Callable[[Request, str, str], Response]) -> None:
+        self.rt = rt
+        self.com_admin = com_admin  # runs a /com call as the shop's own admin
 
     @property
     def world(self) -> World:
-        return self.app.world
+        return self.rt.world
 
     def routes(self) -> list[tuple[str, list[str], Any]]:
         return [
@@ -111,7 +122,7 @@ class Control:
             app.webhook_verified_at = None
             return app, False
         if body.get("verify") is False:
-            app.webhook_verified_at = self.app.now_ms()
+            app.webhook_verified_at = self.rt.now_ms()
             return app, False
         return app, changed or app.webhook_verified_at is None
 
@@ -119,10 +130,10 @@ class Control:
         if not needed:
             return None
         assert app.webhook_url and app.webhook_verify_token
-        result = webhooks.handshake(self.app.dispatcher, app.webhook_url, app.webhook_verify_token)
+        result = handshake(self.rt.dispatcher, app.webhook_url, app.webhook_verify_token)
         if not result["verified"]:
             raise _err(422, "webhook verification failed; registration refused", webhook=result)
-        app.webhook_verified_at = self.app.now_ms()
+        app.webhook_verified_at = self.rt.now_ms()
         return result
 
     def apps(self, request: Request) -> Any:
@@ -154,9 +165,9 @@ class Control:
             world = self.world
             world.apps[app.client_id] = app
             rng = random.Random(f"haravan-shop-{seed}")
-            ident = presets.shop_identity(world, rng, seed, overrides)
+            ident = shop_identity(world, rng, seed, overrides)
             world.ids.reserve("org", ident["orgid"])
-            now = self.app.now_ms()
+            now = self.rt.now_ms()
             owner = self._user(
                 overrides.get("owner_email") or f"chu.{ident['orgsub']}@example.vn",
                 overrides.get("owner_password") or f"Hv-{rng.getrandbits(32):08x}",
@@ -167,7 +178,7 @@ class Control:
                 overrides.get("staff_password") or f"Hv-{rng.getrandbits(32):08x}",
                 ("Lan", "Võ Thị"),
             )
-            shop = presets.new_shop(world, ident, owner.id, now)
+            shop = new_shop(world, ident, owner.id, now)
             world.shops[shop.id] = shop
             owner.memberships[shop.id] = "admin"
             staff.memberships.setdefault(shop.id, "staff")
@@ -175,12 +186,12 @@ class Control:
             if overrides.get("locations"):
                 specs = [{"name": str(n)} for n in overrides["locations"]]
             else:
-                specs = presets.DEMO_LOCATIONS if preset == "demo" else presets.DEMO_LOCATIONS[:1]
-            presets.add_locations(ctx, [dict(s) for s in specs])
+                specs = DEMO_LOCATIONS if preset == "demo" else DEMO_LOCATIONS[:1]
+            add_locations(ctx, [dict(s) for s in specs])
             if preset == "demo":
-                presets.load_demo(ctx, rng)
+                load_demo(ctx, rng)
             if body.get("bulk"):
-                presets.load_bulk(ctx, dict(body["bulk"]), rng)
+                load_bulk(ctx, dict(body["bulk"]), rng)
             return {
                 "client_id": app.client_id,
                 "client_secret": app.client_secret,
@@ -232,16 +243,16 @@ class Control:
             if notified:
                 owner = self.world.users.get(shop.owner_id)
                 payload = {
-                    **serialize.shop(shop, owner.name if owner else ""),
+                    **shop_json(shop, owner.name if owner else ""),
                     "org_id": shop.id,
                     "client_id": client_id,
-                    "uninstalled_at": iso(self.app.now_ms()),
+                    "uninstalled_at": iso(self.rt.now_ms()),
                 }
-                self.app.hub.deliver(
+                self.rt.hub.deliver(
                     app, shop.id, "app/uninstalled", json.dumps(payload, ensure_ascii=False).encode("utf-8")
                 )
             shop.subscriptions.pop(client_id, None)
-            revoked = oauth.revoke_app_tokens(self.world, shop.id, client_id)
+            revoked = revoke_app_tokens(self.world, shop.id, client_id)
         return {"uninstalled": was_installed, "revoked_tokens": revoked, "notified": notified}
 
     def emit(self, request: Request) -> Any:
@@ -255,13 +266,13 @@ class Control:
                 app = self.world.apps.get(str(client_id))
                 if app is None or not app.webhook_url:
                     raise _err(422, f"app {client_id} has no webhook URL")
-                self.app.hub.deliver(
+                self.rt.hub.deliver(
                     app, shop.id, topic, json.dumps(payload, ensure_ascii=False).encode("utf-8")
                 )
                 return {"enqueued": 1}
-            before = self.app.dispatcher.pending()
-            self.app.hub.emit(shop, topic, lambda: payload)
-            return {"enqueued": self.app.dispatcher.pending() - before}
+            before = self.rt.dispatcher.pending()
+            self.rt.hub.emit(shop, topic, lambda: payload)
+            return {"enqueued": self.rt.dispatcher.pending() - before}
 
     def _payload(self, shop: Shop, topic: str, body: dict[str, Any]) -> dict[str, Any]:
         if topic not in ALL_TOPICS:
@@ -274,26 +285,26 @@ class Control:
             order = shop.orders.get(rid)
             if order is None:
                 raise _err(404, f"order {rid} not found")
-            return serialize.order(shop, order)
+            return order_json(shop, order)
         if family == "products":
             if topic in ("products/deleted", "products/delete"):
                 return {"id": rid}
             product = shop.products.get(rid)
             if product is None:
                 raise _err(404, f"product {rid} not found")
-            return serialize.product(shop, product)
+            return product_json(shop, product)
         if family == "customers":
             customer = shop.customers.get(rid)
             if customer is None:
                 raise _err(404, f"customer {rid} not found")
-            return serialize.customer(customer)
+            return customer_json(customer)
         if family.startswith("inventorylocationbalances"):
             bal = shop.balances_by_id.get(rid)
             if bal is None:
                 raise _err(404, f"inventory_location {rid} not found")
-            return serialize.balance(bal)
+            return balance_json(bal)
         owner = self.world.users.get(shop.owner_id)
-        return serialize.shop(shop, owner.name if owner else "")
+        return shop_json(shop, owner.name if owner else "")
 
     # -- shop admin ------------------------------------------------------------------------
     def shops(self, request: Request) -> Any:
@@ -311,7 +322,7 @@ class Control:
             "variants": len(shop.variants),
             "orders": len(shop.orders),
             "customers": len(shop.customers),
-            "locations": [serialize.location(loc) for loc in shop.locations.values()],
+            "locations": [location_json(loc) for loc in shop.locations.values()],
         }
 
     def shop_summary(self, request: Request, orgid: str) -> Any:
@@ -319,10 +330,10 @@ class Control:
             return self._summary(self._shop(orgid))
 
     def admin_com(self, request: Request, orgid: str, path: str) -> Any:
-        return self.app.com.admin(request, orgid, path)
+        return self.com_admin(request, orgid, path)
 
     def _ctx(self, orgid: str) -> Ctx:
-        return Ctx(self.world, self._shop(orgid), self.app.now_ms(), None, self.app.hub.emit)
+        return Ctx(self.world, self._shop(orgid), self.rt.now_ms(), None, self.rt.hub.emit)
 
     def _order(self, ctx: Ctx, order_id: int) -> Any:
         order = ctx.shop.orders.get(order_id)
@@ -339,7 +350,7 @@ class Control:
             spec["line_items"] = [self._resolve_sku(ctx.shop, li) for li in spec.get("line_items") or []]
             spec.setdefault("is_cod_gateway", not spec.get("gateway"))
             order = create_order(ctx, {"order": spec}, source="web")
-            return {"order": serialize.order(ctx.shop, order)}
+            return {"order": order_json(ctx.shop, order)}
 
     @staticmethod
     def _resolve_sku(shop: Shop, line: Any) -> Any:
@@ -361,8 +372,8 @@ class Control:
                 spec["cod_amount"] = outstanding(order)
             f = create_fulfillment(ctx, order, {"fulfillment": spec})
             return {
-                "fulfillment": serialize.fulfillment(ctx.shop, order, f),
-                "order": serialize.order(ctx.shop, order),
+                "fulfillment": fulfillment_json(ctx.shop, order, f),
+                "order": order_json(ctx.shop, order),
             }
 
     def carrier(self, request: Request, orgid: str, order_id: int) -> Any:
@@ -378,8 +389,8 @@ class Control:
             spec = {k: body[k] for k in ("carrier_status_code", "carrier_cod_status_code") if body.get(k)}
             update_fulfillment(ctx, order, f, {"fulfillment": spec})
             return {
-                "fulfillment": serialize.fulfillment(ctx.shop, order, f),
-                "order": serialize.order(ctx.shop, order),
+                "fulfillment": fulfillment_json(ctx.shop, order, f),
+                "order": order_json(ctx.shop, order),
             }
 
     def cancel(self, request: Request, orgid: str, order_id: int) -> Any:
@@ -388,7 +399,7 @@ class Control:
         with self.world.lock:
             ctx = self._ctx(orgid)
             order = cancel_order(ctx, self._order(ctx, order_id), body)
-            return {"order": serialize.order(ctx.shop, order)}
+            return {"order": order_json(ctx.shop, order)}
 
     def pay(self, request: Request, orgid: str, order_id: int) -> Any:
         body = read_json(request) or {}
@@ -397,7 +408,7 @@ class Control:
             order = self._order(ctx, order_id)
             spec = {"kind": "capture", **({"amount": body["amount"]} if body.get("amount") else {})}
             tx = create_transaction(ctx, order, {"transaction": spec})
-            return {"transaction": serialize.transaction(tx), "order": serialize.order(ctx.shop, order)}
+            return {"transaction": transaction_json(tx), "order": order_json(ctx.shop, order)}
 
     def inventory(self, request: Request, orgid: str) -> Any:
         """Stock change in the Haravan admin; lines may name ``sku`` instead of a variant id."""
@@ -419,4 +430,4 @@ class Control:
                 lines.append(line)
             spec["line_items"] = lines
             adj = adjust_or_set(ctx, {"inventory": spec})
-            return {"inventory": serialize.adjustment(adj)}
+            return {"inventory": adjustment_json(adj)}

@@ -112,3 +112,26 @@ ALL_TOPICS = (
     "promotions/update",
     "promotions/delete",
 )
+
+# Fulfillment fields a client may send that are stored as given and answered back unchanged.
+FULFILLMENT_EXTRAS = (
+    "tracking_company_code",
+    "carrier_service_package",
+    "carrier_service_package_name",
+    "carrier_service_code",
+    "shipping_package",
+    "real_shipping_fee",
+    "package_length",
+    "package_width",
+    "package_height",
+    "is_view_before",
+    "is_drop_off",
+    "is_insurance",
+    "insurance_price",
+    "is_open_box",
+    "transport_type",
+    "coupon_code",
+    "shipping_notes",
+    "sender_name",
+    "sender_phone",
+)

@@ -6,17 +6,37 @@ from __future__ import annotations
 import base64
 import contextlib
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.utils import redirect
 
 from ..common import Request, Response, json_response
-from . import oauth, pages
+from .oauth import (
+    AuthorizeRequest,
+    PageError,
+    RedirectError,
+    TokenError,
+    authenticate_client,
+    bearer,
+    check_owner_scopes,
+    choose_org,
+    exchange_code,
+    grant,
+    identity_claims,
+    parse_authorize,
+    refresh_grant,
+    resolve_access_token,
+    scope_label,
+    validate_authorize,
+)
+from .oauth import discovery as discovery_document
+from .pages import consent as consent_page
+from .pages import error as error_page
+from .pages import form_post as form_post_page
+from .pages import login as login_form
+from .runtime import Runtime
 from .store import Session
-
-if TYPE_CHECKING:
-    from .app import HaravanApp
 
 SESSION_COOKIE = "idsrv.session"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -31,76 +51,76 @@ def _html(body: str, status: int = 200) -> Response:
 
 
 class AccountsHttp:
-    def __init__(self, app: HaravanApp) -> None:
-        self.app = app
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
 
     # -- discovery -------------------------------------------------------------------------
     def discovery(self, request: Request) -> Response:
-        return json_response(oauth.discovery(issuer(request)))
+        return json_response(discovery_document(issuer(request)))
 
     def jwks(self, request: Request) -> Response:
-        return json_response(self.app.key.jwks())
+        return json_response(self.rt.key.jwks())
 
     # -- browser flow ----------------------------------------------------------------------
     def _session(self, request: Request) -> Session | None:
         sid = request.cookies.get(SESSION_COOKIE)
-        return self.app.world.sessions.get(sid) if sid else None
+        return self.rt.world.sessions.get(sid) if sid else None
 
-    def _respond(self, req: oauth.AuthorizeRequest, params: dict[str, str]) -> Response:
+    def _respond(self, req: AuthorizeRequest, params: dict[str, str]) -> Response:
         if req.response_mode == "form_post":
-            return _html(pages.form_post(req.redirect_uri, params))
+            return _html(form_post_page(req.redirect_uri, params))
         sep = "#" if req.response_mode == "fragment" else ("&" if "?" in req.redirect_uri else "?")
         return redirect(req.redirect_uri + sep + urlencode(params), code=302)
 
-    def _error(self, req: oauth.AuthorizeRequest, err: oauth.RedirectError) -> Response:
+    def _error(self, req: AuthorizeRequest, err: RedirectError) -> Response:
         params = {"error": err.error, "error_description": err.description}
         if req.state is not None:
             params["state"] = req.state
         return self._respond(req, params)
 
     def _finish(
-        self, request: Request, req: oauth.AuthorizeRequest, user_id: int, decision: str, selected: str | None
+        self, request: Request, req: AuthorizeRequest, user_id: int, decision: str, selected: str | None
     ) -> Response:
-        world = self.app.world
+        world = self.rt.world
         with world.lock:
             user = world.users.get(user_id)
             if user is None:
-                return _html(pages.error("Người dùng không tồn tại."), 400)
+                return _html(error_page("Người dùng không tồn tại."), 400)
             try:
                 if decision != "allow":
-                    raise oauth.RedirectError("access_denied", "The user denied the request")
-                shop = oauth.choose_org(world, req, user, selected)
-                params = oauth.grant(
+                    raise RedirectError("access_denied", "The user denied the request")
+                shop = choose_org(world, req, user, selected)
+                params = grant(
                     world,
-                    self.app.key,
+                    self.rt.key,
                     req,
                     user,
                     shop,
-                    self.app.clock.time(),
-                    self.app.now_ms(),
+                    self.rt.clock.time(),
+                    self.rt.now_ms(),
                     issuer(request),
                 )
-            except oauth.RedirectError as err:
+            except RedirectError as err:
                 return self._error(req, err)
         return self._respond(req, params)
 
     def authorize(self, request: Request) -> Response:
-        world = self.app.world
+        world = self.rt.world
         args = request.args.to_dict()
         with world.lock:
             try:
-                req = oauth.parse_authorize(world, args)
-            except oauth.PageError as exc:
-                return _html(pages.error(str(exc)), 400)
+                req = parse_authorize(world, args)
+            except PageError as exc:
+                return _html(error_page(str(exc)), 400)
             try:
-                oauth.validate_authorize(req, args.get("response_mode"))
-            except oauth.RedirectError as err:
+                validate_authorize(req, args.get("response_mode"))
+            except RedirectError as err:
                 return self._error(req, err)
             auto = world.config.auto_approve
             if auto:
                 user = world.user_by_email(str(auto["email"]))
                 if user is None:
-                    return _html(pages.error(f"auto_approve user {auto['email']} does not exist"), 400)
+                    return _html(error_page(f"auto_approve user {auto['email']} does not exist"), 400)
                 selected = str(auto["orgid"]) if auto.get("orgid") else None
                 return self._finish(request, req, user.id, str(auto.get("decision", "allow")), selected)
             session = self._session(request)
@@ -113,19 +133,19 @@ class AccountsHttp:
             fixed: tuple[int, str] | None = None
             try:
                 if req.orgid or len(orgs) == 1:
-                    shop = oauth.choose_org(world, req, user)
-                    oauth.check_owner_scopes(req, user, shop)
+                    shop = choose_org(world, req, user)
+                    check_owner_scopes(req, user, shop)
                     fixed = (shop.id, shop.name)
                 elif not orgs:
-                    raise oauth.RedirectError("access_denied", f"user {user.email} belongs to no shop")
-            except oauth.RedirectError as err:
+                    raise RedirectError("access_denied", f"user {user.email} belongs to no shop")
+            except RedirectError as err:
                 return self._error(req, err)
             hidden = {**req.params(), "csrf": session.csrf}
-            scopes = [(s, oauth.scope_label(s)) for s in req.scopes]
-            return _html(pages.consent(app.name, user.email, scopes, hidden, orgs, fixed))
+            scopes = [(s, scope_label(s)) for s in req.scopes]
+            return _html(consent_page(app.name, user.email, scopes, hidden, orgs, fixed))
 
     def login_page(self, request: Request) -> Response:
-        return _html(pages.login(self._return_url(request.args.get("ReturnUrl"))))
+        return _html(login_form(self._return_url(request.args.get("ReturnUrl"))))
 
     @staticmethod
     def _return_url(value: str | None) -> str:
@@ -133,37 +153,37 @@ class AccountsHttp:
         return value if value and value.startswith("/connect/authorize") else "/connect/authorize"
 
     def login_submit(self, request: Request) -> Response:
-        world = self.app.world
+        world = self.rt.world
         email = (request.form.get("email") or "").strip()
         password = request.form.get("password") or ""
         return_url = self._return_url(request.form.get("ReturnUrl"))
         with world.lock:
             user = world.user_by_email(email)
             if user is None or not secrets.compare_digest(user.password, password):
-                return _html(pages.login(return_url, "Email hoặc mật khẩu không đúng.", email), 200)
+                return _html(login_form(return_url, "Email hoặc mật khẩu không đúng.", email), 200)
             sid = secrets.token_urlsafe(24)
-            world.sessions[sid] = Session(user.id, secrets.token_urlsafe(16), self.app.clock.time())
+            world.sessions[sid] = Session(user.id, secrets.token_urlsafe(16), self.rt.clock.time())
         resp = redirect(return_url, code=302)
         resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Lax", path="/")
         return resp
 
     def logout(self, request: Request) -> Response:
         sid = request.cookies.get(SESSION_COOKIE)
-        with self.app.world.lock:
-            self.app.world.sessions.pop(sid or "", None)
+        with self.rt.world.lock:
+            self.rt.world.sessions.pop(sid or "", None)
         target = request.args.get("post_logout_redirect_uri") or "/account/login"
         resp = redirect(target, code=302)
         resp.delete_cookie(SESSION_COOKIE, path="/")
         return resp
 
     def consent_submit(self, request: Request) -> Response:
-        world = self.app.world
+        world = self.rt.world
         form = request.form.to_dict()
         with world.lock:
             try:
-                req = oauth.parse_authorize(world, form)
-            except oauth.PageError as exc:
-                return _html(pages.error(str(exc)), 400)
+                req = parse_authorize(world, form)
+            except PageError as exc:
+                return _html(error_page(str(exc)), 400)
             session = self._session(request)
             if session is None:
                 return redirect(
@@ -172,18 +192,16 @@ class AccountsHttp:
                     code=302,
                 )
             if not secrets.compare_digest(session.csrf, form.get("csrf", "")):
-                return _html(pages.error("Phiên làm việc không hợp lệ (CSRF)."), 400)
+                return _html(error_page("Phiên làm việc không hợp lệ (CSRF)."), 400)
             user_id = session.user_id
         decision = form.get("decision", "deny")
         return self._finish(request, req, user_id, decision, form.get("selected_orgid"))
 
     # -- back channel ----------------------------------------------------------------------
     def token(self, request: Request) -> Response:
-        world = self.app.world
+        world = self.rt.world
         if request.mimetype != "application/x-www-form-urlencoded":
-            err = oauth.TokenError(
-                "invalid_request", "Content-Type must be application/x-www-form-urlencoded"
-            )
+            err = TokenError("invalid_request", "Content-Type must be application/x-www-form-urlencoded")
             return json_response(err.body(), 400, NO_STORE)
         form = request.form.to_dict()
         client_id, secret = form.get("client_id"), form.get("client_secret")
@@ -191,28 +209,26 @@ class AccountsHttp:
         if auth.lower().startswith("basic "):
             with contextlib.suppress(ValueError, UnicodeDecodeError):
                 client_id, _, secret = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
-        now = self.app.clock.time()
+        now = self.rt.clock.time()
         try:
             with world.lock:
-                app = oauth.authenticate_client(world, client_id, secret)
+                app = authenticate_client(world, client_id, secret)
                 grant_type = form.get("grant_type")
                 if grant_type == "authorization_code":
-                    body = oauth.exchange_code(world, self.app.key, issuer(request), app, form, now)
+                    body = exchange_code(world, self.rt.key, issuer(request), app, form, now)
                 elif grant_type == "refresh_token":
-                    body = oauth.refresh_grant(world, self.app.key, issuer(request), app, form, now)
+                    body = refresh_grant(world, self.rt.key, issuer(request), app, form, now)
                 else:
-                    raise oauth.TokenError(
-                        "unsupported_grant_type", f"grant_type {grant_type!r} is not supported"
-                    )
-        except oauth.TokenError as err:
+                    raise TokenError("unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
+        except TokenError as err:
             return json_response(err.body(), err.status, NO_STORE)
         return json_response(body, 200, NO_STORE)
 
     def userinfo(self, request: Request) -> Response:
-        world = self.app.world
-        value = oauth.bearer(request.headers.get("Authorization"))
+        world = self.rt.world
+        value = bearer(request.headers.get("Authorization"))
         with world.lock:
-            token = oauth.resolve_access_token(world, value, self.app.clock.time())
+            token = resolve_access_token(world, value, self.rt.clock.time())
             if token is None:
                 return json_response(
                     {"error": "invalid_token"}, 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -223,7 +239,5 @@ class AccountsHttp:
                     403,
                     {"WWW-Authenticate": 'Bearer error="insufficient_scope"'},
                 )
-            claims: dict[str, Any] = oauth.identity_claims(
-                world.users[token.user_id], world.shops[token.orgid]
-            )
+            claims: dict[str, Any] = identity_claims(world.users[token.user_id], world.shops[token.orgid])
         return json_response(claims)

@@ -7,10 +7,10 @@
 
 from __future__ import annotations
 
-from . import serialize
 from .context import Ctx
 from .model import LineItem, Order
 from .rules_inventory import change
+from .serialize import order as serialize_order
 
 PAID_KINDS = ("capture", "sale")
 
@@ -68,7 +68,7 @@ def touch(ctx: Ctx, order: Order, was_paid: bool, was_fulfilled: bool, *extra_to
     shop = ctx.shop
 
     def build() -> dict[str, object]:
-        return serialize.order(shop, order)
+        return serialize_order(shop, order)
 
     for topic in extra_topics:
         ctx.emit(topic, build)

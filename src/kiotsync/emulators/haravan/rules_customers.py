@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import serialize
 from .addresses import normalize_address
 from .context import Ctx
 from .listing import common_filters
 from .model import Customer
+from .serialize import customer as serialize_customer
 from .store import Shop
 from .textfold import normalize_tags, phone_key, search_key
 from .validation import flag, invalid, text, wrapped
@@ -72,7 +72,7 @@ def create_customer(ctx: Ctx, body: Any, emit: bool = True) -> Customer:
     )
     ctx.shop.index_customer(customer)
     if emit:
-        ctx.emit("customers/create", lambda: serialize.customer(customer))
+        ctx.emit("customers/create", lambda: serialize_customer(customer))
     return customer
 
 
@@ -96,7 +96,7 @@ def update_customer(ctx: Ctx, customer: Customer, body: Any) -> Customer:
         customer.addresses = _addresses(ctx, customer.id, data.get("addresses"))
     customer.updated_at = ctx.now_ms
     ctx.shop.index_customer(customer, old_email, old_phone)
-    ctx.emit("customers/update", lambda: serialize.customer(customer))
+    ctx.emit("customers/update", lambda: serialize_customer(customer))
     return customer
 
 

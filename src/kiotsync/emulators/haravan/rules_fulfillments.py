@@ -11,34 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from .context import Ctx
-from .enums import CARRIER_STATUSES, COD_STATUSES
+from .enums import CARRIER_STATUSES, COD_STATUSES, FULFILLMENT_EXTRAS
 from .model import Fulfillment, LineItem, Order
 from .order_state import outstanding, recompute_financial, recompute_fulfillment, touch
 from .rules_inventory import change
-from .rules_payments import _pending_parent, add_transaction
+from .rules_payments import add_transaction, pending_parent
 from .validation import flag, integer, invalid, number, text, wrapped
-
-PASSTHROUGH = (
-    "tracking_company_code",
-    "carrier_service_package",
-    "carrier_service_package_name",
-    "carrier_service_code",
-    "shipping_package",
-    "real_shipping_fee",
-    "package_length",
-    "package_width",
-    "package_height",
-    "is_view_before",
-    "is_drop_off",
-    "is_insurance",
-    "insurance_price",
-    "is_open_box",
-    "transport_type",
-    "coupon_code",
-    "shipping_notes",
-    "sender_name",
-    "sender_phone",
-)
 
 
 def fulfillable(li: LineItem) -> int:
@@ -118,7 +96,7 @@ def create_fulfillment(ctx: Ctx, order: Order, body: Any, emit: bool = True) -> 
         notify_customer=flag(data.get("notify_customer"), False),
         note=text(data.get("note")),
         dates={},
-        extra={k: data.get(k) for k in PASSTHROUGH if k in data},
+        extra={k: data.get(k) for k in FULFILLMENT_EXTRAS if k in data},
         created_at=ctx.now_ms,
         updated_at=ctx.now_ms,
     )
@@ -167,7 +145,7 @@ def update_fulfillment(ctx: Ctx, order: Order, f: Fulfillment, body: Any) -> Ful
         _stamp(f, COD_STATUSES, cod, ctx.now_ms)
         if cod in ("codpaid", "codreceipt") and outstanding(order) > 0:
             amount = min(f.cod_amount, outstanding(order)) if f.cod_amount > 0 else outstanding(order)
-            add_transaction(ctx, order, "capture", amount, "success", parent_id=_pending_parent(order))
+            add_transaction(ctx, order, "capture", amount, "success", parent_id=pending_parent(order))
             recompute_financial(order)
     for key, alt in (("tracking_number", "tracking_code"), ("tracking_url", "tracking_link")):
         if key in data or alt in data:
@@ -178,7 +156,7 @@ def update_fulfillment(ctx: Ctx, order: Order, f: Fulfillment, body: Any) -> Ful
         f.note = text(data.get("note"))
     if "notify_customer" in data:
         f.notify_customer = flag(data.get("notify_customer"), f.notify_customer)
-    f.extra.update({k: data.get(k) for k in PASSTHROUGH if k in data})
+    f.extra.update({k: data.get(k) for k in FULFILLMENT_EXTRAS if k in data})
     f.updated_at = ctx.now_ms
     touch(ctx, order, was_paid, was_fulfilled)
     return f

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import serialize
 from .context import Ctx
 from .enums import ADJUST_REASONS, ADJUST_TYPES
 from .listing import DateRange, common_filters, id_list, int_param
 from .model import Adjustment, Balance, Variant
+from .serialize import adjustment as serialize_adjustment
+from .serialize import balance as serialize_balance
 from .store import Shop
 from .textfold import normalize_tags
 from .validation import choice, integer, invalid, text, wrapped
@@ -62,7 +63,7 @@ def change(
     bal.commited += d_commited
     if (bal.onhand, bal.commited) != before:
         bal.updated_at = ctx.now_ms
-        ctx.emit("inventorylocationbalances/update", lambda b=bal: serialize.balance(b))  # type: ignore[misc]
+        ctx.emit("inventorylocationbalances/update", lambda b=bal: serialize_balance(b))  # type: ignore[misc]
     return d_onhand
 
 
@@ -128,7 +129,7 @@ def adjust_or_set(ctx: Ctx, body: Any) -> Adjustment:
     )
     shop.next_adjust_number += 1
     shop.adjustments[adj.id] = adj
-    ctx.emit("inventoryadjustments/create", lambda: serialize.adjustment(adj))
+    ctx.emit("inventoryadjustments/create", lambda: serialize_adjustment(adj))
     return adj
 
 

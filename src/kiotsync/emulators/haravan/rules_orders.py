@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import serialize
 from .addresses import normalize_address
 from .context import Ctx
 from .enums import (
@@ -38,6 +37,7 @@ from .rules_customers import create_customer
 from .rules_fulfillments import create_fulfillment
 from .rules_inventory import change
 from .rules_payments import add_transaction, create_refund
+from .serialize import order as serialize_order
 from .store import Shop
 from .textfold import add_tags, normalize_tags, phone_key, remove_tags
 from .timeutil import parse_ms
@@ -304,7 +304,7 @@ def create_order(ctx: Ctx, body: Any, source: str | None = None) -> Order:
         customer.updated_at = ctx.now_ms
 
     def build() -> dict[str, Any]:
-        return serialize.order(shop, order)
+        return serialize_order(shop, order)
 
     ctx.emit("orders/create", build)
     if order.financial_status == "paid":

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import serialize
 from .context import Ctx
 from .enums import TRANSACTION_KINDS, TRANSACTION_STATUSES
 from .model import Order, Refund, Transaction
@@ -23,6 +22,7 @@ from .order_state import (
     touch,
 )
 from .rules_inventory import change
+from .serialize import refund as serialize_refund
 from .validation import choice, flag, integer, invalid, number, text, wrapped
 
 EPS = 0.0001
@@ -54,7 +54,7 @@ def add_transaction(
     return tx
 
 
-def _pending_parent(order: Order) -> int | None:
+def pending_parent(order: Order) -> int | None:
     return next((t.id for t in order.transactions if t.kind == "pending"), None)
 
 
@@ -81,7 +81,7 @@ def create_transaction(ctx: Ctx, order: Order, body: Any) -> Transaction:
     was_paid = order.financial_status == "paid"
     was_fulfilled = order.fulfillment_status == "fulfilled"
     parent = integer(data.get("parent_id"), "parent_id", 0) or (
-        _pending_parent(order) if kind in PAID_KINDS else None
+        pending_parent(order) if kind in PAID_KINDS else None
     )
     tx = add_transaction(ctx, order, kind, amount, status, text(data.get("gateway")), parent)
     recompute_financial(order)
@@ -145,6 +145,6 @@ def create_refund(ctx: Ctx, order: Order, body: Any, emit: bool = True, handle_s
     recompute_financial(order)
     recompute_fulfillment(order)
     if emit:
-        ctx.emit("refunds/create", lambda: serialize.refund(order, refund))
+        ctx.emit("refunds/create", lambda: serialize_refund(order, refund))
         touch(ctx, order, was_paid, was_fulfilled)
     return refund

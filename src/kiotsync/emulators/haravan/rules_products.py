@@ -11,20 +11,19 @@ create (PUT can only rename); an initial ``inventory_quantity`` lands on the pri
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlparse
 
-from . import serialize
 from .context import Ctx
 from .enums import PUBLISHED_SCOPES
 from .listing import common_filters, id_list
 from .model import Image, Option, Product, Variant
+from .rules_images import check_images, edit_image, find_image, new_image, remove_image, set_image_variants
 from .rules_inventory import change, ensure_balances, remove_balances, total_available
+from .serialize import product as serialize_product
 from .store import Shop
 from .textfold import add_tags, normalize_tags, remove_tags, search_key, unique_handle
-from .validation import choice, flag, integer, invalid, not_found, number, text, wrapped
+from .validation import choice, flag, integer, invalid, number, text, wrapped
 
 MAX_OPTIONS = 3
 MAX_VARIANTS = 100
@@ -34,7 +33,7 @@ INFERRED_OPTION_NAMES = ("Title", "Option2", "Option3")
 
 
 def _emit_update(ctx: Ctx, product: Product) -> None:
-    ctx.emit("products/update", lambda: serialize.product(ctx.shop, product))
+    ctx.emit("products/update", lambda: serialize_product(ctx.shop, product))
 
 
 def _inventory_management(value: Any) -> str | None:
@@ -150,62 +149,6 @@ def _attach_variant(ctx: Ctx, product: Product, variant: Variant, data: Mapping[
         variant.inventory_quantity_adjustment = q
 
 
-def _image_src(ctx: Ctx, data: Mapping[str, Any], image_id: int) -> tuple[str, str | None]:
-    src = text(data.get("src"))
-    filename = text(data.get("filename"))
-    if src:
-        return src, filename or (os.path.basename(urlparse(src).path) or None)
-    if data.get("attachment"):
-        name = filename or f"{image_id}.jpg"
-        return f"https://product.hstatic.net/{ctx.shop.id}/product/{name}", name
-    invalid("src", "can't be blank")
-
-
-def _set_image_variants(product: Product, img: Image, variant_ids: Any) -> None:
-    if variant_ids is None:
-        return
-    if not isinstance(variant_ids, list):
-        invalid("variant_ids", "must be a list")
-    ids = [integer(v, "variant_ids") for v in variant_ids]
-    mine = {v.id: v for v in product.variants}
-    for vid in ids:
-        if vid not in mine:
-            invalid("variant_ids", f"variant {vid} does not belong to product {product.id}")
-    for other in product.images:
-        if other is not img:
-            other.variant_ids = [v for v in other.variant_ids if v not in ids]
-    for v in product.variants:
-        if v.id in ids:
-            v.image_id = img.id
-        elif v.image_id == img.id:
-            v.image_id = None
-    img.variant_ids = ids
-
-
-def _renumber_images(product: Product) -> None:
-    for i, img in enumerate(product.images):
-        img.position = i + 1
-
-
-def _place_image(product: Product, img: Image, position: Any) -> None:
-    if img in product.images:
-        product.images.remove(img)
-    pos = integer(position, "position", len(product.images) + 1)
-    product.images.insert(max(0, min(pos - 1, len(product.images))), img)
-    _renumber_images(product)
-
-
-def _add_image(ctx: Ctx, product: Product, data: Any) -> Image:
-    if not isinstance(data, Mapping):
-        invalid("images", "must be a list of objects")
-    image_id = ctx.next_id("image")
-    src, filename = _image_src(ctx, data, image_id)
-    img = Image(image_id, product.id, 0, src, filename, [], ctx.now_ms, ctx.now_ms)
-    _place_image(product, img, data.get("position"))
-    _set_image_variants(product, img, data.get("variant_ids"))
-    return img
-
-
 def _published(data: Mapping[str, Any], ctx: Ctx, current: int | None) -> int | None:
     if "published" in data:
         if flag(data.get("published"), True):
@@ -274,17 +217,17 @@ def create_product(ctx: Ctx, body: Any) -> Product:
         for spec in specs
     ]
     _check_unique([v for v, _ in built])
-    _check_images(data.get("images"))
+    check_images(data.get("images"))
     # validation done: from here on the product is committed
     shop.products[product.id] = product
     shop.handles[product.handle] = product.id
     for variant, spec in built:
         _attach_variant(ctx, product, variant, spec)
     for raw_img in data.get("images") or []:
-        _add_image(ctx, product, raw_img)
+        new_image(ctx, product, raw_img)
     if isinstance(data.get("image"), Mapping) and not product.images:
-        _add_image(ctx, product, data["image"])
-    ctx.emit("products/create", lambda: serialize.product(shop, product))
+        new_image(ctx, product, data["image"])
+    ctx.emit("products/create", lambda: serialize_product(shop, product))
     return product
 
 
@@ -360,7 +303,7 @@ def _commit_variant_update(ctx: Ctx, product: Product, v: Variant, changes: dict
                 other.variant_ids = [x for x in other.variant_ids if x != v.id]
             v.image_id = None
         elif v.id not in img.variant_ids:
-            _set_image_variants(product, img, [*img.variant_ids, v.id])
+            set_image_variants(product, img, [*img.variant_ids, v.id])
     before = total_available(shop, v.id)
     v.old_inventory_quantity = before
     v.inventory_quantity_adjustment = None
@@ -370,18 +313,6 @@ def _commit_variant_update(ctx: Ctx, product: Product, v: Variant, changes: dict
             change(ctx, shop.primary_location.id, v.id, d_onhand=delta)
             v.inventory_quantity_adjustment = delta
     v.updated_at = ctx.now_ms
-
-
-def _check_images(raw: Any) -> None:
-    if raw is None:
-        return
-    if not isinstance(raw, list):
-        invalid("images", "must be a list")
-    for img in raw:
-        if not isinstance(img, Mapping):
-            invalid("images", "must be a list of objects")
-        if not img.get("id") and not text(img.get("src")) and not img.get("attachment"):
-            invalid("src", "can't be blank")
 
 
 def update_product(ctx: Ctx, product: Product, body: Any) -> Product:
@@ -426,7 +357,7 @@ def update_product(ctx: Ctx, product: Product, body: Any) -> Product:
             invalid("variants", f"is too long (maximum is {MAX_VARIANTS} variants)")
         if len(set(combos.values())) != len(combos):
             invalid("base", "The variant already exists (duplicate option values).")
-    _check_images(data.get("images"))
+    check_images(data.get("images"))
     for raw in data.get("images") or []:
         if raw.get("id"):
             find_image(product, integer(raw["id"], "images.id"))
@@ -468,9 +399,9 @@ def update_product(ctx: Ctx, product: Product, body: Any) -> Product:
     for raw in data.get("images") or []:
         if raw.get("id"):
             img = find_image(product, integer(raw["id"], "images.id"))
-            update_image(ctx, product, img, {"image": raw}, emit=False)
+            edit_image(ctx, product, img, raw)
         else:
-            _add_image(ctx, product, raw)
+            new_image(ctx, product, raw)
     product.updated_at = ctx.now_ms
     _emit_update(ctx, product)
     return product
@@ -582,43 +513,22 @@ def list_variants(product: Product, args: Mapping[str, str]) -> list[Variant]:
     return [v for v in product.variants if pred(v) and (ids is None or v.id in ids)]
 
 
-# -- images ----------------------------------------------------------------------------------
-def find_image(product: Product, image_id: int) -> Image:
-    for img in product.images:
-        if img.id == image_id:
-            return img
-    not_found()
-
-
+# -- images (the product's part: timestamps and events; the rest is rules_images) --------------
 def add_image(ctx: Ctx, product: Product, body: Any) -> Image:
-    img = _add_image(ctx, product, wrapped(body, "image"))
+    img = new_image(ctx, product, wrapped(body, "image"))
     product.updated_at = ctx.now_ms
     _emit_update(ctx, product)
     return img
 
 
-def update_image(ctx: Ctx, product: Product, img: Image, body: Any, emit: bool = True) -> Image:
-    data = wrapped(body, "image")
-    if "src" in data or "attachment" in data:
-        img.src, img.filename = _image_src(ctx, data, img.id)
-    if "filename" in data and data.get("filename"):
-        img.filename = text(data["filename"])
-    if "position" in data:
-        _place_image(product, img, data.get("position"))
-    if "variant_ids" in data:
-        _set_image_variants(product, img, data.get("variant_ids"))
-    img.updated_at = ctx.now_ms
-    if emit:
-        product.updated_at = ctx.now_ms
-        _emit_update(ctx, product)
+def update_image(ctx: Ctx, product: Product, img: Image, body: Any) -> Image:
+    edit_image(ctx, product, img, wrapped(body, "image"))
+    product.updated_at = ctx.now_ms
+    _emit_update(ctx, product)
     return img
 
 
 def delete_image(ctx: Ctx, product: Product, img: Image) -> None:
-    product.images.remove(img)
-    for v in product.variants:
-        if v.image_id == img.id:
-            v.image_id = None
-    _renumber_images(product)
+    remove_image(product, img)
     product.updated_at = ctx.now_ms
     _emit_update(ctx, product)

@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .enums import CARRIER_STATUSES, COD_STATUSES, FULFILLMENT_LINE_LABELS, STATUS_DATE_FIELDS
+from .enums import (
+    CARRIER_STATUSES,
+    COD_STATUSES,
+    FULFILLMENT_EXTRAS,
+    FULFILLMENT_LINE_LABELS,
+    STATUS_DATE_FIELDS,
+)
 from .model import (
     Adjustment,
     Balance,
@@ -360,26 +366,7 @@ def fulfillment(s: Shop, order: Order, f: Fulfillment) -> dict[str, Any]:
         "created_at": iso(f.created_at),
         "updated_at": iso(f.updated_at),
     }
-    for key in (
-        "carrier_service_package",
-        "carrier_service_package_name",
-        "carrier_service_code",
-        "shipping_package",
-        "real_shipping_fee",
-        "package_length",
-        "package_width",
-        "package_height",
-        "is_view_before",
-        "is_drop_off",
-        "is_insurance",
-        "insurance_price",
-        "is_open_box",
-        "transport_type",
-        "coupon_code",
-        "shipping_notes",
-        "sender_name",
-        "sender_phone",
-    ):
+    for key in FULFILLMENT_EXTRAS[1:]:  # tracking_company_code is above
         out[key] = f.extra.get(key)
     for key in STATUS_DATE_FIELDS:
         out[key] = iso(f.dates.get(key))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from ..common import ApiError
 
@@ -11,8 +11,18 @@ def invalid(field: str, message: str) -> NoReturn:
     raise ApiError(422, {"errors": {field: [message]}})
 
 
+T = TypeVar("T")
+
+
 def not_found() -> NoReturn:
     raise ApiError(404, {"errors": "Not Found"})
+
+
+def found(value: T | None) -> T:
+    """``value``, or 404 when the look-up found nothing."""
+    if value is None:
+        not_found()
+    return value
 
 
 def wrapped(body: Any, key: str) -> dict[str, Any]:

@@ -4,32 +4,29 @@ A person playing the shop owner changes stock in a branch, edits goods, sells at
 confirms / completes / cancels orders, moves an invoice's delivery along and toggles shop
 settings. Each form handler only validates the fields and turns them into the body of the
 documented JSON control helper (``/_emulator/stock``, ``/pos/invoices``, ``/orders/<id>/complete``
-...), dispatched in-process (:func:`.admin_html.control_call`), so rules, stock moves and webhooks
-are exactly those of the JSON path. Success answers ``303`` back to the page with a message;
-bad input re-renders the page (``400``) with the error and changes nothing.
+...), dispatched in-process (``AdminSite.control``), so rules, stock moves and webhooks are
+exactly those of the JSON path. Success answers ``303`` back to the page with a message; bad
+input re-renders the page (``400``) with the error and changes nothing.
 
-``GET /`` (the API host root, unused by the real API) shows a small index linking here.
+``GET /`` (the API host root, unused by the real API) shows a small index linking here
+(``AdminSite.index``, :mod:`kiotsync.emulators.common.admin_view`).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-from werkzeug.utils import redirect
+from typing import Any
 
 from ..common import Request, Response
-from ..common.admin_forms import COMMON_CONTROL, Call, Form, FormError
+from ..common.admin_forms import Call, Form, FormError
 from ..common.admin_forms import form_int as _int
 from ..common.admin_forms import form_required as _required
 from ..common.admin_forms import form_text as _text
-from .admin_html import ADMIN_PATH, control_call, error_text, esc, html_response, page
-from .admin_view import SETTING_LABELS, View, render
+from ..common.admin_view import View
+from .admin_view import SETTING_LABELS, KvAdmin
 from .model import DELIVERY_STATUS
 
-if TYPE_CHECKING:
-    from .app import KiotVietApp
+Builder = Callable[[Form], Call]
 
 
 # -- field parsing -----------------------------------------------------------------------------
@@ -58,7 +55,7 @@ def _stock(form: Form) -> Call:
     return Call("POST", "/stock", body, lambda d: f"Đã kiểm kho {d['code']}", "products")
 
 
-def _edit_product(pid: int) -> Callable[[Form], Call]:
+def _edit_product(pid: int) -> Builder:
     def build(form: Form) -> Call:
         body = {"name": _required(form, "name", "tên hàng"), "basePrice": _number(form, "price", "Giá bán")}
         return Call("PUT", f"/products/{pid}", body, lambda d: f"Đã lưu hàng hóa {d['code']}", "products")
@@ -66,7 +63,7 @@ def _edit_product(pid: int) -> Callable[[Form], Call]:
     return build
 
 
-def _toggle_active(pid: int) -> Callable[[Form], Call]:
+def _toggle_active(pid: int) -> Builder:
     def build(form: Form) -> Call:
         active = _text(form, "active")
         if active not in ("0", "1"):
@@ -99,13 +96,13 @@ def _sell(form: Form) -> Call:
     return Call("POST", "/pos/invoices", body, lambda d: f"Đã tạo hóa đơn {d['code']}", "invoices")
 
 
-def _confirm(oid: int) -> Callable[[Form], Call]:
+def _confirm(oid: int) -> Builder:
     return lambda form: Call(
         "PUT", f"/orders/{oid}", {"status": 5}, lambda d: f"Đã xác nhận đơn {d['code']}", "orders"
     )
 
 
-def _complete(oid: int) -> Callable[[Form], Call]:
+def _complete(oid: int) -> Builder:
     def build(form: Form) -> Call:
         body: dict[str, Any] = {}
         if _text(form, "delivery_status"):
@@ -122,13 +119,13 @@ def _complete(oid: int) -> Callable[[Form], Call]:
     return build
 
 
-def _cancel_order(oid: int) -> Callable[[Form], Call]:
+def _cancel_order(oid: int) -> Builder:
     return lambda form: Call(
         "POST", f"/orders/{oid}/cancel", {}, lambda d: f"Đã hủy đơn {d['code']}", "orders"
     )
 
 
-def _delivery(iid: int) -> Callable[[Form], Call]:
+def _delivery(iid: int) -> Builder:
     def build(form: Form) -> Call:
         status = _int(form, "status", "trạng thái giao hàng")
         if status not in DELIVERY_STATUS:
@@ -145,7 +142,7 @@ def _delivery(iid: int) -> Callable[[Form], Call]:
     return build
 
 
-def _cancel_invoice(iid: int) -> Callable[[Form], Call]:
+def _cancel_invoice(iid: int) -> Builder:
     return lambda form: Call(
         "POST", f"/invoices/{iid}/cancel", {}, lambda d: f"Đã hủy hóa đơn {d['code']}", "invoices"
     )
@@ -156,34 +153,27 @@ def _settings(form: Form) -> Call:
     return Call("PUT", "/settings", body, lambda d: "Đã lưu thiết lập cửa hàng", "settings")
 
 
-# -- plumbing ----------------------------------------------------------------------------------
-def _submit(app: KiotVietApp, request: Request, build: Callable[[Form], Call]) -> Response:
-    view = View.from_args(request.form)
-    try:
+# -- plumbing ---------------------------------------------------------------------------------
+def _submit(site: KvAdmin, request: Request, build: Builder) -> Response:
+    def send(view: View) -> tuple[Call, tuple[int, Any]]:
         call = build(request.form)
-        body = {**call.body, "retailer": view.retailer} if view.retailer else call.body
-        status, data = control_call(app, call.method, call.path, body)
-        if status >= 400:
-            raise FormError(error_text(data))
-    except FormError as err:
-        return html_response(render(app, view.with_error(str(err))), 400)
-    return redirect(view.url(call.done(data), call.anchor), 303)
+        body = {**call.body, "retailer": view.shop} if view.shop else call.body
+        return call, site.control(call, body=body)
+
+    return site.submit(request, send)
 
 
-def routes(app: KiotVietApp) -> list[tuple[str, list[str], Callable[..., Any]]]:
+def routes(site: KvAdmin) -> list[tuple[str, list[str], Callable[..., Any]]]:
     """Control routes of the back office (paths under ``/_emulator``)."""
 
-    def show(request: Request) -> Response:
-        return html_response(render(app, View.from_args(request.args)))
+    def form(build: Builder) -> Callable[..., Response]:
+        return lambda request: _submit(site, request, build)
 
-    def form(build: Callable[[Form], Call]) -> Callable[..., Response]:
-        return lambda request: _submit(app, request, build)
-
-    def form_for(factory: Callable[[int], Callable[[Form], Call]]) -> Callable[..., Response]:
-        return lambda request, **ids: _submit(app, request, factory(*ids.values()))
+    def form_for(factory: Callable[[int], Builder]) -> Callable[..., Response]:
+        return lambda request, **ids: _submit(site, request, factory(*ids.values()))
 
     return [
-        ("/admin", ["GET"], show),
+        ("/admin", ["GET"], site.show),
         ("/admin/stock", ["POST"], form(_stock)),
         ("/admin/sell", ["POST"], form(_sell)),
         ("/admin/settings", ["POST"], form(_settings)),
@@ -195,29 +185,3 @@ def routes(app: KiotVietApp) -> list[tuple[str, list[str], Callable[..., Any]]]:
         ("/admin/invoices/<int:iid>/delivery", ["POST"], form_for(_delivery)),
         ("/admin/invoices/<int:iid>/cancel", ["POST"], form_for(_cancel_invoice)),
     ]
-
-
-def index(app: KiotVietApp) -> Response:
-    """``GET /``: where the back office and the control plane are."""
-    platform = sorted(
-        f"{'|'.join(methods)} /_emulator{path}"
-        for path, methods, _ in app.control_routes()
-        if not path.startswith("/admin")
-    )
-    with app.state.lock:
-        shops = "".join(
-            f'<li><a href="{ADMIN_PATH}?retailer={esc(s.retailer)}">{esc(s.display_name)}</a> '
-            f'<span class="muted">({esc(s.retailer)})</span></li>'
-            for s in app.state.shops.values()
-        )
-    doc = importlib.import_module(__package__ or "kiotsync.emulators.kiotviet").__doc__ or ""
-    body = (
-        '<section id="admin"><h2>Quản lý cửa hàng (back office)</h2>'
-        f'<p><a href="{ADMIN_PATH}">Mở trang Quản lý</a>: hàng hóa, kiểm kho, bán tại quầy, '
-        "đặt hàng, hóa đơn, thiết lập cửa hàng.</p>"
-        f"<ul>{shops or '<li class=muted>Chưa có cửa hàng nào (POST /_emulator/seed)</li>'}</ul></section>"
-        '<section id="control"><h2>Control plane (JSON)</h2><ul>'
-        + "".join(f"<li><code>{esc(r)}</code></li>" for r in (*COMMON_CONTROL, *platform))
-        + f"</ul><details><summary>Chi tiết</summary><pre>{esc(doc)}</pre></details></section>"
-    )
-    return html_response(page("KiotViet emulator", "<h1>KiotViet emulator</h1>", body))

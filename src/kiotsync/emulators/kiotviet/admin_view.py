@@ -3,27 +3,19 @@
 Read-only rendering of one shop under the state lock: goods with stock per branch (search,
 50 per page), the POS form ("Bán tại quầy"), recent orders and invoices with their actions, and
 the shop settings. Every form posts to a handler in :mod:`.admin_pages`; this module never
-changes state. Labels are KiotViet's own Vietnamese terms (digest §3.7.2, §3.8.2, §3.8.3, §2.8).
+changes state. The page frame, shop picker and form round trip are the shared
+:class:`~kiotsync.emulators.common.admin_view.AdminSite`. Labels are KiotViet's own Vietnamese
+terms (digest §3.7.2, §3.8.2, §3.8.3, §2.8).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import Any, ClassVar
 
-from .admin_html import (
-    ADMIN_PATH,
-    admin_url,
-    badge,
-    esc,
-    hidden,
-    money,
-    options,
-    page,
-    qty,
-)
+from ..common.admin_html import ADMIN_PATH, badge, esc, hidden, money, options, qty
+from ..common.admin_view import AdminSite, ShopLabel, View, paged_table, post_button, recent_table
+from .guide import GUIDE
 from .model import (
     DELIVERY_STATUS,
     INVOICE_STATUS,
@@ -37,11 +29,6 @@ from .model import (
 from .rules_stock import view as stock_view
 from .timefmt import fmt_local
 
-if TYPE_CHECKING:
-    from .app import KiotVietApp
-
-PAGE_SIZE = 50
-RECENT = 20
 DATALIST_MAX = 500
 TYPE_LABELS = {PRODUCT_COMBO: "Combo - đóng gói", 2: "Hàng hóa", PRODUCT_SERVICE: "Dịch vụ"}
 # Shop flags as named in "Thiết lập cửa hàng" (§2.8 literals where the digest has them).
@@ -57,99 +44,51 @@ SETTING_LABELS = {
 }
 OPEN_ORDER = (1, 2, 5)
 
+# Column headings of the recent-documents tables.
+ORDER_HEAD = (
+    "<tr><th>Mã đặt hàng</th><th>Thời gian</th><th>Chi nhánh</th><th>Kênh bán</th><th>Khách hàng</th>"
+    '<th>Ghi chú</th><th class="num">Khách cần trả</th><th>Trạng thái</th><th>Xử lý</th></tr>'
+)
+INVOICE_HEAD = (
+    "<tr><th>Mã hóa đơn</th><th>Thời gian</th><th>Mã đặt hàng</th><th>Chi nhánh</th><th>Khách hàng</th>"
+    '<th class="num">Tổng tiền hàng</th><th>Trạng thái</th><th>Giao hàng</th><th></th></tr>'
+)
 
-@dataclass(frozen=True)
-class View:
-    """What the page shows: which shop, product search and page, and a message to show."""
 
-    retailer: str | None = None
-    q: str = ""
-    page: int = 1
-    msg: str | None = None
-    error: str | None = None
+class KvAdmin(AdminSite[Shop]):
+    platform = "KiotViet"
+    section = "Quản lý"
+    accent = "#0b6bcb"
+    shop_key = "retailer"
+    nav: ClassVar[str] = (
+        '<a href="#products">Hàng hóa</a><a href="#pos">Bán tại quầy</a>'
+        '<a href="#orders">Đặt hàng</a><a href="#invoices">Hóa đơn</a><a href="#settings">Thiết lập</a>'
+    )
+    index_title = "Quản lý cửa hàng (back office)"
+    index_blurb = "hàng hóa, kiểm kho, bán tại quầy, đặt hàng, hóa đơn, thiết lập cửa hàng."
+    guide = GUIDE
 
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> View:
-        try:
-            number = max(1, int(args.get("page") or 1))
-        except ValueError:
-            number = 1
-        return cls(
-            retailer=(args.get("retailer") or "").strip() or None,
-            q=(args.get("q") or "").strip(),
-            page=number,
-            msg=args.get("msg") or None,
+    def label(self, shop: Shop) -> ShopLabel:
+        return ShopLabel(shop.retailer, shop.display_name, shop.retailer, shop.retailer)
+
+    def sections(self, shop: Shop, view: View) -> str:
+        return (
+            _products(shop, view)
+            + _pos(shop, view)
+            + _orders(shop, view)
+            + _invoices(shop, view)
+            + _settings(shop, view)
         )
 
-    def fields(self) -> dict[str, object]:
-        """Hidden fields every form carries so the answer comes back to the same view."""
-        return {"retailer": self.retailer, "q": self.q or None, "page": self.page if self.page > 1 else None}
-
-    def url(self, msg: str | None = None, anchor: str = "") -> str:
-        return admin_url({**self.fields(), "msg": msg}, anchor)
-
-    def with_error(self, error: str) -> View:
-        return replace(self, error=error, msg=None)
-
-
-def render(app: KiotVietApp, view: View) -> str:
-    with app.state.lock:
-        shops = list(app.state.shops.values())
-        if not shops:
-            return page(
-                "KiotViet - Quản lý",
-                "<h1>KiotViet · Quản lý</h1>",
-                "<section><p>Chưa có cửa hàng nào. Nạp dữ liệu bằng <code>POST /_emulator/seed</code> "
-                '<code>{"preset": "demo"}</code>.</p></section>',
-            )
-        shop = app.state.shop(view.retailer) if view.retailer else None
-        if shop is None and view.retailer is None and len(shops) == 1:
-            shop = shops[0]
-        if shop is None:
-            return _picker(shops, view)
-        return _shop_page(shop, replace(view, retailer=shop.retailer), len(shops) > 1)
-
-
-def _picker(shops: list[Shop], view: View) -> str:
-    unknown = (
-        f'<div class="flash error" id="error">Không tìm thấy cửa hàng "{esc(view.retailer)}"</div>'
-        if view.retailer
-        else ""
-    )
-    items = "".join(
-        f'<li><a href="{esc(admin_url({"retailer": s.retailer}))}">{esc(s.display_name)}</a> '
-        f'<span class="muted">({esc(s.retailer)})</span></li>'
-        for s in shops
-    )
-    return page(
-        "Chọn cửa hàng - KiotViet",
-        "<h1>KiotViet · Quản lý</h1>",
-        f'{unknown}<section id="shops"><h2>Chọn cửa hàng</h2><ul>{items}</ul></section>',
-    )
-
-
-def _shop_page(shop: Shop, view: View, several: bool) -> str:
-    switch = f' · <a href="{ADMIN_PATH}">Đổi cửa hàng</a>' if several else ""
-    header = (
-        '<h1>KiotViet · Quản lý</h1><a href="#products">Hàng hóa</a><a href="#pos">Bán tại quầy</a>'
-        '<a href="#orders">Đặt hàng</a><a href="#invoices">Hóa đơn</a><a href="#settings">Thiết lập</a>'
-        f'<span class="shop">{esc(shop.display_name)} <span class="muted">({esc(shop.retailer)})</span>'
-        f"{switch}</span>"
-    )
-    flash = ""
-    if view.error:
-        flash = f'<div class="flash error" id="error">{esc(view.error)}</div>'
-    elif view.msg:
-        flash = f'<div class="flash ok" id="message">{esc(view.msg)}</div>'
-    body = (
-        flash
-        + _products(shop, view)
-        + _pos(shop, view)
-        + _orders(shop, view)
-        + _invoices(shop, view)
-        + _settings(shop, view)
-    )
-    return page(f"{shop.display_name} - KiotViet Quản lý", header, body)
+    def read_error(self, body: dict[str, Any]) -> str | None:
+        status = body.get("responseStatus")
+        if isinstance(status, dict) and status.get("message"):
+            return str(status["message"])
+        if body.get("error"):
+            return str(body["error"])
+        if body.get("errors"):
+            return str(body["errors"])
+        return None
 
 
 # -- goods -------------------------------------------------------------------------------------
@@ -172,16 +111,6 @@ def _branches(shop: Shop) -> list[tuple[int, str]]:
 
 def _products(shop: Shop, view: View) -> str:
     branches = _branches(shop)
-    found = _search(shop, view.q)
-    pages = max(1, math.ceil(len(found) / PAGE_SIZE))
-    number = min(view.page, pages)
-    rows = found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-    here = replace(view, page=number)
-    search = (
-        f'<form method="get" action="{ADMIN_PATH}" class="inline">{hidden({"retailer": shop.retailer})}'
-        f'<input name="q" value="{esc(view.q)}" placeholder="Tìm theo mã, tên hàng">'
-        '<button type="submit" class="secondary">Tìm kiếm</button></form>'
-    )
     head = (
         "<tr><th>Mã hàng</th><th>Tên hàng</th><th>Giá bán</th>"
         + "".join(
@@ -190,13 +119,15 @@ def _products(shop: Shop, view: View) -> str:
         )
         + "<th>Kiểm kho</th><th>Kinh doanh</th></tr>"
     )
-    body = "".join(_product_row(shop, p, branches, here) for p in rows)
-    if not rows:
-        body = f'<tr><td colspan="{5 + len(branches)}" class="muted">Không tìm thấy hàng hóa nào</td></tr>'
-    pager = _pager(here, number, pages, len(found))
-    return (
-        f'<section id="products"><h2>Hàng hóa</h2>{search}'
-        f'<div class="wrap"><table id="product-table">{head}{body}</table></div>{pager}</section>'
+    return paged_table(
+        view,
+        _search(shop, view.q),
+        lambda p, here: _product_row(shop, p, branches, here),
+        title="Hàng hóa",
+        placeholder="Tìm theo mã, tên hàng",
+        head=head,
+        empty=(5 + len(branches), "Không tìm thấy hàng hóa nào"),
+        noun="hàng hóa",
     )
 
 
@@ -241,20 +172,6 @@ def _product_row(shop: Shop, p: Product, branches: list[tuple[int, str]], view: 
         f'<td class="code">{price}</td>{stock_cells}<td class="code">{stock_form}</td>'
         f"<td>{toggle}{edit_form}</td></tr>"
     )
-
-
-def _pager(view: View, number: int, pages: int, total: int) -> str:
-    prev = (
-        f'<a href="{esc(replace(view, page=number - 1).url(anchor="products"))}">« Trang trước</a>'
-        if number > 1
-        else ""
-    )
-    nxt = (
-        f'<a href="{esc(replace(view, page=number + 1).url(anchor="products"))}" id="next-page">Trang sau »</a>'
-        if number < pages
-        else ""
-    )
-    return f'<div class="pager">{prev}<span>Trang {number}/{pages} · {total} hàng hóa</span>{nxt}</div>'
 
 
 # -- POS ---------------------------------------------------------------------------------------
@@ -308,26 +225,10 @@ def _delivery_status(sale: Sale) -> int | None:
     return int(status) if status is not None else None
 
 
-def _post_button(action: str, view: View, label: str, kind: str = "", extra: str = "") -> str:
-    cls = f' class="{kind}"' if kind else ""
-    return (
-        f'<form method="post" action="{ADMIN_PATH}{action}" class="inline">{hidden(view.fields())}{extra}'
-        f'<button type="submit"{cls}>{label}</button></form>'
-    )
-
-
 def _orders(shop: Shop, view: View) -> str:
-    recent = sorted(shop.orders.values(), key=lambda o: o.id, reverse=True)[:RECENT]
-    head = (
-        "<tr><th>Mã đặt hàng</th><th>Thời gian</th><th>Chi nhánh</th><th>Kênh bán</th><th>Khách hàng</th>"
-        '<th>Ghi chú</th><th class="num">Khách cần trả</th><th>Trạng thái</th><th>Xử lý</th></tr>'
-    )
-    rows = "".join(_order_row(shop, o, view) for o in recent)
-    if not rows:
-        rows = '<tr><td colspan="9" class="muted">Chưa có đơn đặt hàng</td></tr>'
-    return (
-        f'<section id="orders"><h2>Đặt hàng <span class="muted">({RECENT} đơn gần nhất)</span></h2>'
-        f'<div class="wrap"><table id="order-table">{head}{rows}</table></div></section>'
+    row = partial(_order_row, shop, view=view)
+    return recent_table(
+        "orders", "Đặt hàng", "đơn", ORDER_HEAD, shop.orders.values(), row, (9, "Chưa có đơn đặt hàng")
     )
 
 
@@ -335,7 +236,7 @@ def _order_row(shop: Shop, o: Sale, view: View) -> str:
     kind = {3: "good", 4: "bad"}.get(o.status, "")
     actions = []
     if o.status == 1:
-        actions.append(_post_button(f"/orders/{o.id}/confirm", view, "Xác nhận", "secondary"))
+        actions.append(post_button(f"/orders/{o.id}/confirm", view, "Xác nhận", "secondary"))
     if o.status in OPEN_ORDER:
         current = _delivery_status(o)
         choices: list[tuple[object, str]] = [(k, v) for k, v in DELIVERY_STATUS.items()]
@@ -345,8 +246,8 @@ def _order_row(shop: Shop, o: Sale, view: View) -> str:
             f'<select name="delivery_status" aria-label="Trạng thái giao hàng">'
             f"{options(choices, current if current is not None else ('' if o.delivery is None else 1))}</select>"
         )
-        actions.append(_post_button(f"/orders/{o.id}/complete", view, "Hoàn thành", extra=select))
-        actions.append(_post_button(f"/orders/{o.id}/cancel", view, "Hủy", "danger"))
+        actions.append(post_button(f"/orders/{o.id}/complete", view, "Hoàn thành", extra=select))
+        actions.append(post_button(f"/orders/{o.id}/cancel", view, "Hủy", "danger"))
     delivery = _delivery_status(o)
     delivery_text = (
         f'<br><span class="muted">Giao hàng: {esc(DELIVERY_STATUS.get(delivery, delivery))}</span>'
@@ -363,17 +264,9 @@ def _order_row(shop: Shop, o: Sale, view: View) -> str:
 
 
 def _invoices(shop: Shop, view: View) -> str:
-    recent = sorted(shop.invoices.values(), key=lambda i: i.id, reverse=True)[:RECENT]
-    head = (
-        "<tr><th>Mã hóa đơn</th><th>Thời gian</th><th>Mã đặt hàng</th><th>Chi nhánh</th><th>Khách hàng</th>"
-        '<th class="num">Tổng tiền hàng</th><th>Trạng thái</th><th>Giao hàng</th><th></th></tr>'
-    )
-    rows = "".join(_invoice_row(shop, inv, view) for inv in recent)
-    if not rows:
-        rows = '<tr><td colspan="9" class="muted">Chưa có hóa đơn</td></tr>'
-    return (
-        f'<section id="invoices"><h2>Hóa đơn <span class="muted">({RECENT} hóa đơn gần nhất)</span></h2>'
-        f'<div class="wrap"><table id="invoice-table">{head}{rows}</table></div></section>'
+    row = partial(_invoice_row, shop, view=view)
+    return recent_table(
+        "invoices", "Hóa đơn", "hóa đơn", INVOICE_HEAD, shop.invoices.values(), row, (9, "Chưa có hóa đơn")
     )
 
 
@@ -390,8 +283,8 @@ def _invoice_row(shop: Shop, inv: Sale, view: View) -> str:
             '<select name="status" aria-label="Trạng thái giao hàng">'
             f"{options(DELIVERY_STATUS.items(), status)}</select>"
         )
-        delivery = _post_button(f"/invoices/{inv.id}/delivery", view, "Cập nhật", "secondary", select)
-    cancel = _post_button(f"/invoices/{inv.id}/cancel", view, "Hủy", "danger") if inv.status != 2 else ""
+        delivery = post_button(f"/invoices/{inv.id}/delivery", view, "Cập nhật", "secondary", select)
+    cancel = post_button(f"/invoices/{inv.id}/cancel", view, "Hủy", "danger") if inv.status != 2 else ""
     cod = f" {badge('COD')}" if inv.using_cod else ""
     return (
         f'<tr id="i-{inv.id}" data-code="{esc(inv.code)}"><td>{esc(inv.code)}</td><td>{_when(inv.created)}</td>'

@@ -7,7 +7,9 @@ quotes literally live here as constants; every other text is a documented guess.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SETTING_ORDER = "Cho phép đặt hàng"
 SETTING_DELIVERY = "Sử dụng tính năng giao hàng"
@@ -54,6 +56,13 @@ def invalid(message: str, field: str | None = None) -> KvError:
 
 def not_found(what: str) -> KvError:
     return KvError(404, f"Không tìm thấy {what}", "NotFound")
+
+
+def found(value: T | None, what: str) -> T:
+    """``value``, or 404 "Không tìm thấy <what>" when the look-up found nothing."""
+    if value is None:
+        raise not_found(what)
+    return value
 
 
 def setting_off(name: str) -> KvError:

@@ -1,8 +1,9 @@
-"""Sorting and paging shared by every list endpoint (§2.3, §2.4).
+"""Sorting, paging and change filters shared by every list endpoint (§2.3, §2.4).
 
 ``pageSize`` defaults to 20 and is capped at 100 (the applied value is echoed);
 ``currentItem`` is a zero-based offset; ``orderBy`` names a resource field (case-insensitive,
-unknown names fall back to the default order); ``orderDirection`` is ``Asc``/``Desc``.
+unknown names fall back to the default order); ``orderDirection`` is ``Asc``/``Desc``;
+``lastModifiedFrom`` is inclusive; ``includeRemoveIds`` lists what was deleted since.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from .model import Shop
 from .params import Query
 
 T = TypeVar("T")
@@ -61,3 +63,8 @@ def modified_since(created: int, modified: int | None, since: int | None) -> boo
     if since is None:
         return True
     return (modified if modified is not None else created) >= since
+
+
+def removed_ids(shop: Shop, kind: str, since: int | None) -> list[int]:
+    """``includeRemoveIds``: ids of ``kind`` deleted at or after ``since`` (all when ``None``)."""
+    return [i for i, t in shop.tombstones[kind].items() if since is None or t >= since]

@@ -24,9 +24,10 @@ import random
 import uuid
 from typing import Any
 
-from . import rules_sales
 from .model import Branch, Customer, PriceBook, Shop, User
 from .rules_catalog import create_category
+from .rules_invoices import create_invoice
+from .rules_orders import cancel_order, create_order, update_order
 from .rules_products import create_product
 from .rules_shop import create_sale_channel, create_surcharge
 from .state import KvState
@@ -515,7 +516,7 @@ def _demo(shop: Shop, now: int) -> None:
             "weight": 500,
         }
 
-    open_web = rules_sales.create_order(
+    open_web = create_order(
         shop,
         {
             "branchid": central,
@@ -528,7 +529,7 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    rules_sales.create_order(
+    create_order(
         shop,
         {
             "branchid": central,
@@ -540,7 +541,7 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    confirmed = rules_sales.create_order(
+    confirmed = create_order(
         shop,
         {
             "branchid": branches[1],
@@ -551,8 +552,8 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    rules_sales.update_order(shop, confirmed.id, {"status": 5}, now)
-    done = rules_sales.create_order(
+    update_order(shop, confirmed.id, {"status": 5}, now)
+    done = create_order(
         shop,
         {
             "branchid": central,
@@ -564,7 +565,7 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    rules_sales.create_invoice(
+    create_invoice(
         shop,
         {
             "orderid": done.id,
@@ -573,7 +574,7 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    partial = rules_sales.create_order(
+    partial = create_order(
         shop,
         {
             "branchid": central,
@@ -583,7 +584,7 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    rules_sales.create_invoice(
+    create_invoice(
         shop,
         {
             "orderid": partial.id,
@@ -592,7 +593,7 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    cancelled = rules_sales.create_order(
+    cancelled = create_order(
         shop,
         {
             "branchid": central,
@@ -603,8 +604,8 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    rules_sales.cancel_order(shop, cancelled.id, True, now)
-    shipping = rules_sales.create_order(
+    cancel_order(shop, cancelled.id, True, now)
+    shipping = create_order(
         shop,
         {
             "branchid": central,
@@ -616,7 +617,7 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    rules_sales.create_invoice(
+    create_invoice(
         shop,
         {
             "orderid": shipping.id,
@@ -632,7 +633,7 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    rules_sales.create_invoice(
+    create_invoice(
         shop,
         {
             "branchid": branches[2],

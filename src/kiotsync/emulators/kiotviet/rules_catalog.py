@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import invalid, not_found
+from .errors import found, invalid, not_found
+from .listing import modified_since
 from .model import Attribute, Category, Shop
 from .params import as_int
 from .timefmt import entity_ticks
@@ -119,3 +120,14 @@ def attributes_catalogue(shop: Shop) -> list[dict[str, Any]]:
         }
         for a in shop.attributes.values()
     ]
+
+
+def get_category(shop: Shop, cid: int) -> Category:
+    return found(shop.categories.get(cid), "nhóm hàng")
+
+
+def list_categories(shop: Shop, since: int | None, tree: bool) -> list[Category]:
+    """``GET /categories``: the roots for the tree view (``since`` ignored), else the changed ones."""
+    if tree:
+        return [c for c in shop.categories.values() if c.parent_id is None]
+    return [c for c in shop.categories.values() if modified_since(c.created, c.modified, since)]

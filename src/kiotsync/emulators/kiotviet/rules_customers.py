@@ -1,14 +1,16 @@
-"""Customers ("Khách hàng", §3.6): create/update/delete and the fuzzy phone search."""
+"""Customers ("Khách hàng", §3.6): create/update/delete (one or a list) and the list filters."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import invalid, not_found
+from .listing import modified_since
 from .model import Customer, Shop
 from .params import as_bool, as_date, as_int
-from .timefmt import entity_ticks
+from .timefmt import entity_ticks, fmt_local
 
 _NON_DIGITS = re.compile(r"\D+")
 _TEXT_FIELDS = {
@@ -126,3 +128,50 @@ def find_customer(shop: Shop, cid: Any = None, code: Any = None) -> Customer:
         if found is not None:
             return shop.customers[found]
     raise not_found("khách hàng")
+
+
+def create_customers(shop: Shop, items: list[dict[str, Any]], now: int) -> None:
+    """``POST /listaddcutomers``."""
+    for item in items:
+        create_customer(shop, item, now)
+
+
+def update_customers(shop: Shop, items: list[dict[str, Any]], now: int) -> None:
+    """``PUT /listupdatecustomers``: each row by id, else by code."""
+    for item in items:
+        c = find_customer(shop, item.get("id"), item.get("code"))
+        update_customer(shop, c.id, item, now)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilter:
+    """The filters of ``GET /customers`` (§3.6.1); ``None`` means "any"."""
+
+    since: int | None = None  # lastModifiedFrom (inclusive)
+    code: str | None = None
+    name: str | None = None
+    contact_number: str | None = None  # compared by its digits
+    group_id: int | None = None
+    birth_date: int | None = None  # compared by calendar day
+
+
+def _day(ticks: int) -> str:
+    return (fmt_local(ticks) or "")[:10]
+
+
+def list_customers(shop: Shop, f: CustomerFilter) -> list[Customer]:
+    """The customers ``f`` selects, in id order."""
+    phone = digits(f.contact_number or "") or None
+    birth_day = _day(f.birth_date) if f.birth_date is not None else None
+    items = []
+    for c in shop.customers.values():
+        if not modified_since(c.created, c.modified, f.since):
+            continue
+        if not matches(c, f.code, f.name, phone):
+            continue
+        if f.group_id and f.group_id not in c.group_ids:
+            continue
+        if birth_day and (c.birth_date is None or _day(c.birth_date) != birth_day):
+            continue
+        items.append(c)
+    return items

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import invalid, not_found
-from .model import Shop
+from .errors import found, invalid, not_found
+from .listing import modified_since
+from .model import PriceBook, Shop
 from .params import as_float, as_int
 from .timefmt import entity_ticks
 
@@ -42,3 +43,11 @@ def remove_price(shop: Shop, book_id: int, pid: int, now: int) -> None:
     if book.lines.pop(pid, None) is not None:
         book.modified = entity_ticks(now)
         shop.events.delete("pricebookdetail.delete", (book_id, pid))
+
+
+def list_pricebooks(shop: Shop, since: int | None) -> list[PriceBook]:
+    return [pb for pb in shop.pricebooks.values() if modified_since(pb.created, pb.modified, since)]
+
+
+def get_pricebook(shop: Shop, pbid: int) -> PriceBook:
+    return found(shop.pricebooks.get(pbid), "bảng giá")

@@ -8,13 +8,15 @@ Codes and non-empty barcodes are unique per shop, compared case-insensitively.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from . import rules_stock
-from .errors import invalid, not_found
+from .errors import found, invalid, not_found
 from .model import PRODUCT_COMBO, PRODUCT_GOODS, PRODUCT_SERVICE, Formula, Product, ProductAttr, Shop
 from .params import as_bool, as_float, as_int
 from .rules_catalog import register_attribute
+from .rules_stock import existing_branch, register_combo, stock_take, unregister_combo
 from .timefmt import entity_ticks
 
 MAX_BARCODE = 16
@@ -116,15 +118,12 @@ def _apply_inventories(shop: Shop, p: Product, value: Any, now: int) -> None:
     for item in value:
         if not isinstance(item, dict):
             continue
-        bid = as_int(item.get("branchid"), "branchId")
-        if bid not in shop.branches:
-            raise invalid("Chi nhánh không tồn tại", "branchId")
         on_hand = item.get("onhand")
         cost = item.get("cost")
-        rules_stock.stock_take(
+        stock_take(
             shop,
             p,
-            bid,
+            existing_branch(shop, as_int(item.get("branchid"), "branchId")),
             as_float(on_hand, "onHand") if on_hand is not None else None,
             as_float(cost, "cost") if cost is not None else None,
             now,
@@ -276,7 +275,7 @@ def create_product(shop: Shop, body: dict[str, Any], now: int) -> Product:
         shop.unit_rows.setdefault(base.id, []).append(p.id)
         _touch(shop, base, now)  # its ``units`` list and fullName changed
     if ptype == PRODUCT_COMBO:
-        rules_stock.register_combo(shop, p)
+        register_combo(shop, p)
     _apply_inventories(shop, p, body.get("inventories"), now)
 
     for unit_item in body.get("units") or []:
@@ -385,9 +384,9 @@ def update_product(shop: Shop, pid: int, body: dict[str, Any], now: int) -> Prod
         formulas = _formulas(shop, body["productformulas"])
         if not formulas:
             raise invalid("Hàng combo phải có ít nhất một hàng thành phần", "productFormulas")
-        rules_stock.unregister_combo(shop, p)
+        unregister_combo(shop, p)
         p.formulas = formulas
-        rules_stock.register_combo(shop, p)
+        register_combo(shop, p)
         for bid in shop.branches:
             shop.events.stock[(p.id, bid)] = None
     if "producttaxs" in body:
@@ -451,7 +450,7 @@ def _remove_row(shop: Shop, p: Product, now: int) -> None:
                 _touch(shop, base, now)
     shop.unit_rows.pop(p.id, None)
     if p.type == PRODUCT_COMBO:
-        rules_stock.unregister_combo(shop, p)
+        unregister_combo(shop, p)
     shop.combos_of.pop(p.id, None)
     del shop.products[p.id]
     shop.product_by_code.pop(p.code.lower(), None)
@@ -480,3 +479,71 @@ def find_product(shop: Shop, pid: Any = None, code: Any = None) -> Product:
         if p is not None:
             return p
     raise not_found("hàng hóa")
+
+
+def get_product(shop: Shop, pid: int) -> Product:
+    return found(shop.products.get(pid), "hàng hóa")
+
+
+def get_product_by_code(shop: Shop, code: str) -> Product:
+    return found(shop.product_by_code_ci(code), "hàng hóa")
+
+
+def create_products(shop: Shop, items: list[dict[str, Any]], now: int) -> None:
+    """``POST /listaddproducts``: every code checked before the first row is created."""
+    validate_codes(shop, items)
+    for item in items:
+        create_product(shop, item, now)
+
+
+def update_products(shop: Shop, items: list[dict[str, Any]], now: int) -> None:
+    """``PUT /listupdatedproducts``: rows by id (else code); every row and code checked first."""
+    targets = []
+    for item in items:
+        p = find_product(shop, item.get("id"), item.get("code") if not item.get("id") else None)
+        targets.append((p.id, item))
+    validate_codes(shop, [{**item, "id": pid} for pid, item in targets])
+    for pid, item in targets:
+        update_product(shop, pid, item, now)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilter:
+    """The filters of ``GET /products`` (§3.4.1); ``None``/empty means "any"."""
+
+    since: int | None = None  # lastModifiedFrom (inclusive)
+    category_id: int | None = None  # the category and its descendants
+    master_product_id: int | None = None  # the master row and its variants
+    master_unit_id: int | None = None  # the base-unit row and its unit rows
+    trade_mark_id: int | None = None
+    product_type: int | None = None
+    active: bool | None = None
+    name: str = ""  # case-insensitive substring
+
+
+def list_products(shop: Shop, f: ProductFilter) -> list[Product]:
+    """The rows ``f`` selects, in id order."""
+    checks: list[Callable[[Product], bool]] = []
+    since, name = f.since, f.name.casefold()
+    if since is not None:
+        checks.append(lambda p: p.modified >= since)
+    if f.category_id:
+        categories = shop.category_descendants(f.category_id)
+        checks.append(lambda p: p.category_id in categories)
+    if f.master_product_id:
+        master = f.master_product_id
+        checks.append(lambda p: p.id == master or p.master_product_id == master)
+    if f.master_unit_id:
+        base = f.master_unit_id
+        checks.append(lambda p: p.id == base or p.master_unit_id == base)
+    if f.trade_mark_id:
+        checks.append(lambda p: p.trade_mark_id == f.trade_mark_id)
+    if f.product_type:
+        checks.append(lambda p: p.type == f.product_type)
+    if f.active is not None:
+        checks.append(lambda p: p.is_active == f.active)
+    if name:
+        checks.append(lambda p: name in p.name.casefold())
+    if not checks:
+        return list(shop.products.values())
+    return [p for p in shop.products.values() if all(check(p) for check in checks)]

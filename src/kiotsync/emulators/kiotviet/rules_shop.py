@@ -1,4 +1,4 @@
-"""Shop-level resources: settings (§3.11), surcharges (§3.10), sale channels (§3.9), branches,
+"""Shop-level resources: settings (§3.11), surcharges (§3.10), sale channels (§3.9), branches, users
 and webhook registrations (§4.1).
 
 Sale channels and branches have no write endpoints in the public API; the ``create_*`` and
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import invalid, not_found
-from .model import WEBHOOK_TYPES, Branch, SaleChannel, Shop, Surcharge, WebhookReg
+from .errors import found, invalid, not_found
+from .listing import modified_since
+from .model import WEBHOOK_TYPES, Branch, SaleChannel, Shop, Surcharge, User, WebhookReg
 from .params import as_bool, as_float
 from .timefmt import entity_ticks
 
@@ -37,6 +38,19 @@ def set_settings(shop: Shop, body: dict[str, Any]) -> dict[str, bool]:
             raise ValueError(f"unknown setting {raw_key!r}; known: {sorted(shop.settings)}")
         shop.settings[key] = as_bool(value, key)
     return dict(shop.settings)
+
+
+def list_branches(shop: Shop, since: int | None) -> list[Branch]:
+    return [b for b in shop.branches.values() if modified_since(b.created, b.modified, since)]
+
+
+def list_users(shop: Shop, since: int | None) -> list[User]:
+    """The shop's users, without the hidden ones."""
+    return [u for u in shop.users.values() if not u.hidden and modified_since(u.created, u.modified, since)]
+
+
+def list_sale_channels(shop: Shop, since: int | None) -> list[SaleChannel]:
+    return [c for c in shop.sale_channels.values() if modified_since(c.created, c.modified, since)]
 
 
 # -- surcharges ------------------------------------------------------------------------------
@@ -171,3 +185,7 @@ def register_webhook(shop: Shop, body: dict[str, Any], now: int) -> WebhookReg:
 def delete_webhook(shop: Shop, wid: int) -> None:
     if shop.webhooks.pop(wid, None) is None:
         raise not_found("webhook")
+
+
+def get_webhook(shop: Shop, wid: int) -> WebhookReg:
+    return found(shop.webhooks.get(wid), "webhook")

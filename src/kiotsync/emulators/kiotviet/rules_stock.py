@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from .errors import invalid
 from .model import PRODUCT_COMBO, PRODUCT_SERVICE, Inventory, Product, Shop
 from .timefmt import entity_ticks
 
@@ -132,6 +133,23 @@ def stock_take(
         changed = True
     if changed:
         touch(shop, holder_id, branch_id, now)
+
+
+def existing_branch(shop: Shop, branch_id: int) -> int:
+    """``branch_id`` if the shop has that branch (stock lives per branch)."""
+    if branch_id not in shop.branches:
+        raise invalid("Chi nhánh không tồn tại", "branchId")
+    return branch_id
+
+
+def last_change(p: Product) -> int:
+    """When a row's figures last changed, for ``GET /productOnHands`` (product or stock)."""
+    return max(p.modified, p.stock_modified)
+
+
+def changed_on_hands(shop: Shop, since: int | None) -> list[Product]:
+    """Rows whose product data or stock changed at or after ``since`` (all when ``None``)."""
+    return [p for p in shop.products.values() if since is None or last_change(p) >= since]
 
 
 def short_of(shop: Shop, p: Product, branch_id: int, qty: float, use_available: bool) -> bool:

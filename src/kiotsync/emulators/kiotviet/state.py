@@ -9,8 +9,8 @@ from typing import Any
 from ..common import Clock
 from .errors import KvError, invalid
 from .model import Shop
-from .rules_auth import RateLimiter, TokenStore
 from .timefmt import to_ticks
+from .tokens import RateLimiter, TokenStore
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "rate_limit_get_per_hour": 5000,

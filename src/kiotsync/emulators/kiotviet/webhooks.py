@@ -27,10 +27,12 @@ import uuid
 from typing import Any
 
 from ..common import Delivery, WebhookDispatcher
-from . import serialize
 from .model import DELIVERY_STATUS, ORDER_STATUS, Shop, WebhookReg
 from .rules_stock import view
-from .serialize import num
+from .serialize import invoice as invoice_json
+from .serialize import num, strip_nulls
+from .serialize import order as order_json
+from .serialize import product as product_json
 from .state import KvState
 from .timefmt import entity_ticks, fmt_offset
 
@@ -62,9 +64,7 @@ def product_item(shop: Shop, pid: int) -> dict[str, Any] | None:
     p = shop.products.get(pid)
     if p is None:
         return None
-    d = serialize.product(
-        shop, p, inventories=True, pricebooks=True, fmt=fmt_offset, hide_deleted_attributes=True
-    )
+    d = product_json(shop, p, inventories=True, pricebooks=True, fmt=fmt_offset, hide_deleted_attributes=True)
     return {
         "__type": _hint("WebhookProductUpdateRes"),
         "Id": p.id,
@@ -208,7 +208,7 @@ def order_item(shop: Shop, oid: int) -> dict[str, Any] | None:
     o = shop.orders.get(oid)
     if o is None:
         return None
-    d = serialize.order(shop, o, payments=False, delivery=False, fmt=fmt_offset)
+    d = order_json(shop, o, payments=False, delivery=False, fmt=fmt_offset)
     item = {"__type": _hint("WebhookOrderUpdateRes"), **_sale_head(shop, d)}
     item["StatusValue"] = ORDER_STATUS.get(o.status)
     item["OrderDetails"] = _details(d["orderDetails"])
@@ -219,7 +219,7 @@ def invoice_item(shop: Shop, iid: int) -> dict[str, Any] | None:
     inv = shop.invoices.get(iid)
     if inv is None:
         return None
-    d = serialize.invoice(shop, inv, payments=True, delivery=True, channel=False, fmt=fmt_offset)
+    d = invoice_json(shop, inv, payments=True, delivery=True, channel=False, fmt=fmt_offset)
     item = {
         "__type": _hint("WebhookInvoiceUpdateRes"),
         **_sale_head(shop, d),
@@ -369,7 +369,7 @@ def collect(shop: Shop, wanted: set[str]) -> list[tuple[str, list[Any]]]:
     def add(type_: str, items: list[Any]) -> None:
         items = [i for i in items if i is not None]
         if items:
-            out.append((type_, serialize.strip_nulls(items)))
+            out.append((type_, strip_nulls(items)))
 
     if "product.update" in wanted:
         add("product.update", [product_item(shop, pid) for pid in ev.products])

@@ -1,0 +1,106 @@
+"""Catalogue jobs (Huey): thin shells over :mod:`.usecases`. Each resolves the wiring once,
+checks its tenant is still active, tags its log lines, and passes the wiring down."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+from huey.exceptions import TaskLockedException
+
+from kiotsync.logs import tenant_context
+from kiotsync.streams.models import StreamState
+from kiotsync.tenants.models import SyncSettings, Tenant
+from kiotsync.wiring import JOBS, get_wiring
+
+from . import usecases
+from .stock_push import dirty_rows
+
+log = logging.getLogger(__name__)
+
+
+def _active(tenant_id: int) -> Tenant | None:
+    return Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()
+
+
+@JOBS.register(usecases.RUN_JOB)
+@db_task(retries=3, retry_delay=30)
+def run_job_task(job_id: int) -> None:
+    usecases.run_job(job_id, get_wiring())
+
+
+@JOBS.register(usecases.REFRESH_MIRRORS)
+@db_task(retries=3, retry_delay=30)
+def refresh_mirrors_task(tenant_id: int) -> None:
+    tenant = _active(tenant_id)
+    if tenant is not None:
+        with tenant_context(tenant):
+            usecases.refresh_mirrors(tenant, get_wiring())
+
+
+@JOBS.register(usecases.SYNC_GROUP)
+@db_task(retries=3, retry_delay=15)
+def sync_group_task(tenant_id: int, kv_ids: list[int]) -> None:
+    tenant = _active(tenant_id)
+    if tenant is None:
+        return
+    with tenant_context(tenant):
+        try:
+            usecases.sync_products(tenant, set(kv_ids), get_wiring())
+        except usecases.NotConfigured:
+            log.info("sync skipped: settings not saved yet")
+
+
+@JOBS.register(usecases.FLUSH_STOCK)
+@db_task(retries=5, retry_delay=5)
+def flush_stock_task(tenant_id: int) -> None:
+    """Coalesced: one flush per shop at a time; it loops until no dirty stock is left."""
+    tenant = _active(tenant_id)
+    if tenant is None:
+        return
+    try:
+        with HUEY.lock_task(usecases.flush_lock(tenant_id)), tenant_context(tenant):
+            usecases.flush_stock(tenant, get_wiring())
+    except TaskLockedException:
+        return  # the running flush will pick the new rows up
+    if dirty_rows(tenant, limit=1):
+        flush_stock_task(tenant_id)  # rows that became dirty while the lock was being released
+
+
+@db_periodic_task(crontab(minute="*"))
+def auto_sync_poll() -> None:
+    """Polling backstop for shops with Auto-sync on, each at its own interval."""
+    wiring = get_wiring()
+    now = timezone.now()
+    for settings in SyncSettings.objects.select_related("tenant").filter(
+        auto_sync_enabled=True, tenant__status=Tenant.Status.ACTIVE
+    ):
+        tenant = settings.tenant
+        state = StreamState.objects.filter(tenant=tenant, stream=StreamState.Stream.PRODUCTS_KV_TO_HV).first()
+        last = state.updated_at if state else None
+        if last and (now - last).total_seconds() < settings.auto_sync_interval_minutes * 60 - 5:
+            continue
+        with tenant_context(tenant):
+            try:
+                usecases.poll(tenant, wiring)
+            except usecases.NotConfigured:
+                continue
+            except Exception:
+                log.exception("auto-sync poll failed")
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_jobs() -> None:
+    """A job whose worker died (no heartbeat) is run again; the work is idempotent."""
+    for job_id in usecases.stale_jobs():
+        run_job_task(job_id)
+
+
+def take_over_orphans(alive: set[str]) -> None:
+    """A worker's beat: jobs of a worker that died are queued again at once (run on every
+    worker's heartbeat, registered in CatalogConfig.ready())."""
+    for job_id in usecases.release_orphans(alive):
+        log.warning("job %s lost its worker: queued again", job_id)
+        run_job_task(job_id)
