@@ -23,11 +23,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/kiotsync demo
 
-# The whole suite: lint, types, then every test (embedded SQLite + SqliteHuey by default;
+# The whole suite: lint, format, types, import contracts (docs/architecture.md), then every test (embedded SQLite + SqliteHuey by default;
 # set KIOTSYNC_DATABASE_URL / KIOTSYNC_QUEUE_URL to run it on PostgreSQL + Redis).
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite on the scale-out stack (PostgreSQL + Redis at 127.0.0.1).

@@ -24,9 +24,23 @@ def _demo(data: Path, ports: tuple[int, int, int], log: Path) -> subprocess.Pope
     web, kv, hv = ports
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KIOTSYNC_", "KIOTVIET_", "HARAVAN_"))}
     return subprocess.Popen(
-        [sys.executable, "-m", "kiotsync.cli", "demo", "--port", str(web), "--kiotviet-port", str(kv),
-         "--haravan-port", str(hv), "--data-dir", str(data)],
-        env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "kiotsync.cli",
+            "demo",
+            "--port",
+            str(web),
+            "--kiotviet-port",
+            str(kv),
+            "--haravan-port",
+            str(hv),
+            "--data-dir",
+            str(data),
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
 
 

@@ -122,7 +122,11 @@ def parse_database_url(url: str) -> dict[str, object]:
             # A file, not shared-cache memory: webhooks delivered by the emulators' threads
             # must wait on locks (busy timeout, WAL), not fail with "table is locked".
             "TEST": {"NAME": name.removesuffix(".sqlite3") + "-test.sqlite3"},
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql"}:

@@ -32,7 +32,10 @@ def run_demo(
     # `make demo` must not delete the data of the one already running.
     lock = _hold(data.parent / f"{data.name}.lock")
     if lock is None:
-        print(f"kiotsync demo: another demo is running with {data} (stop it first, or use --data-dir)", file=sys.stderr)
+        print(
+            f"kiotsync demo: another demo is running with {data} (stop it first, or use --data-dir)",
+            file=sys.stderr,
+        )
         return 1
     web_app = _LateApp()
     kv_app = create("kiotviet")
@@ -42,7 +45,10 @@ def run_demo(
         kv_server = ServerThread(kv_app, host, kiotviet_port)
         hv_server = ServerThread(hv_app, host, haravan_port)
     except OSError as exc:
-        print(f"kiotsync demo: a port is taken ({exc}); is another demo running? (--port, --kiotviet-port, --haravan-port)", file=sys.stderr)
+        print(
+            f"kiotsync demo: a port is taken ({exc}); is another demo running? (--port, --kiotviet-port, --haravan-port)",
+            file=sys.stderr,
+        )
         return 1
     if data.exists() and not keep_data:
         # Emulator state lives in memory: a demo always starts from a fresh app database too.
@@ -113,7 +119,9 @@ def run_demo(
     print(f"   KiotViet back office (Quản lý, bán tại quầy): {kv_server.url}/_emulator/admin")
     print(f"   Haravan admin + storefront (Quản trị, đặt hàng): {hv_server.url}/_emulator/admin")
     if registered.status_code >= 300:
-        print(f"   warning: Haravan webhook registration answered {registered.status_code}: {registered.text[:200]}")
+        print(
+            f"   warning: Haravan webhook registration answered {registered.status_code}: {registered.text[:200]}"
+        )
     print("   Ctrl-C to stop.")
     print("=" * 72, flush=True)
     try:

@@ -65,9 +65,15 @@ def security_settings(config: Config) -> dict[str, Any]:
     }
     if framed:
         if not https:
-            raise ValueError("KIOTSYNC_FRAME_ANCESTORS needs an https:// KIOTSYNC_PUBLIC_URL (cookies in frames must be Secure)")
+            raise ValueError(
+                "KIOTSYNC_FRAME_ANCESTORS needs an https:// KIOTSYNC_PUBLIC_URL (cookies in frames must be Secure)"
+            )
         # Inside another site's frame the cookies are third-party: they must be SameSite=None.
         out.update(
-            {"SESSION_COOKIE_SAMESITE": "None", "CSRF_COOKIE_SAMESITE": "None", "LANGUAGE_COOKIE_SAMESITE": "None"}
+            {
+                "SESSION_COOKIE_SAMESITE": "None",
+                "CSRF_COOKIE_SAMESITE": "None",
+                "LANGUAGE_COOKIE_SAMESITE": "None",
+            }
         )
     return out

@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
     "kiotsync.tenants",
-    "kiotsync.streams",
+    "kiotsync.bookkeeping",
     "kiotsync.workers",
     "kiotsync.inbox",
     "kiotsync.connections",
@@ -102,7 +102,13 @@ else:
         "immediate": False,
         "utc": True,
         # SQLite is polled: keep the idle back-off short so a webhook is picked up within ~0.5 s.
-        "consumer": {"workers": 4, "worker_type": "thread", "initial_delay": 0.05, "backoff": 1.15, "max_delay": 0.5},
+        "consumer": {
+            "workers": 4,
+            "worker_type": "thread",
+            "initial_delay": 0.05,
+            "backoff": 1.15,
+            "max_delay": 0.5,
+        },
     }
 
 LANGUAGE_CODE = "vi"

@@ -204,7 +204,8 @@ class Wiring:
     def haravan_pacer(self, shop_id: str | int) -> LeakyBucketPacer:
         """The leaky bucket every Haravan client of this shop shares."""
         return self.haravan_pacers.get(
-            str(shop_id), lambda: LeakyBucketPacer(self.config.haravan_bucket_size, self.config.haravan_leak_rate)
+            str(shop_id),
+            lambda: LeakyBucketPacer(self.config.haravan_bucket_size, self.config.haravan_leak_rate),
         )
 
     def close(self) -> None:

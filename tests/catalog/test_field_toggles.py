@@ -31,9 +31,19 @@ CASES: list[tuple[str, dict[str, Any], Reader]] = [
 
 
 def _row() -> KvRow:
-    unit_bases = set(KvRow.objects.filter(tenant=tenant(), master_unit_id__isnull=False).values_list("master_unit_id", flat=True))
-    for row in KvRow.objects.filter(tenant=tenant(), type=2, is_active=True, deleted=False,
-                                    master_product_id__isnull=True, master_unit_id__isnull=True).order_by("kv_id"):
+    unit_bases = set(
+        KvRow.objects.filter(tenant=tenant(), master_unit_id__isnull=False).values_list(
+            "master_unit_id", flat=True
+        )
+    )
+    for row in KvRow.objects.filter(
+        tenant=tenant(),
+        type=2,
+        is_active=True,
+        deleted=False,
+        master_product_id__isnull=True,
+        master_unit_id__isnull=True,
+    ).order_by("kv_id"):
         if not row.data.get("attributes") and row.kv_id not in unit_bases:
             return row
     raise AssertionError("no simple product in the demo shop")
@@ -48,7 +58,11 @@ def _haravan(row: KvRow) -> tuple[Any, Any]:
 
 def _edit(p: Platforms, row: KvRow, change: dict[str, Any]) -> None:
     if "categoryName" in change:
-        other = next(c for c in get_wiring().kiotviet(tenant()).list_categories() if c.name and c.name != row.category_name)
+        other = next(
+            c
+            for c in get_wiring().kiotviet(tenant()).list_categories()
+            if c.name and c.name != row.category_name
+        )
         change = {"categoryId": other.id}
     p.kv_control("PUT", f"/products/{row.kv_id}", json=change)
 

@@ -33,7 +33,9 @@ def available(variant_ids: list[int]) -> dict[int, float]:
 def kv_available(code: str, branch_id: int | None = None) -> float:
     product = get_wiring().kiotviet(tenant()).get_product_by_code(code)
     return sum(
-        max(0.0, i.on_hand - i.reserved) for i in product.inventories if branch_id is None or i.branch_id == branch_id
+        max(0.0, i.on_hand - i.reserved)
+        for i in product.inventories
+        if branch_id is None or i.branch_id == branch_id
     )
 
 
@@ -59,7 +61,9 @@ def test_sync_now_builds_the_catalogue_with_variants_units_combos_and_stock(shop
     rows = KvRow.objects.filter(tenant=tenant())
     states = Counter(rows.values_list("state", flat=True))
     assert states[RowState.LINKED] >= 50, states
-    assert states[RowState.ERROR] == 0, list(rows.filter(state=RowState.ERROR).values_list("code", "last_error"))
+    assert states[RowState.ERROR] == 0, list(
+        rows.filter(state=RowState.ERROR).values_list("code", "last_error")
+    )
     # Every active goods row is linked to a variant carrying its code.
     for row in rows.filter(is_active=True, deleted=False, type=2):
         link = VariantLinkRecord.objects.filter(tenant=tenant(), kv_id=row.kv_id).first()
@@ -74,7 +78,10 @@ def test_sync_now_builds_the_catalogue_with_variants_units_combos_and_stock(shop
     assert {o.name for o in product.options} <= {"Màu sắc", "Kích thước", "Size", "Màu", "Đơn vị"}
     # Stock: Haravan available equals max(0, onHand - reserved) summed over branches.
     sample = list(rows.filter(type=2, is_active=True, master_unit_id__isnull=True)[:5])
-    links = {lk.kv_id: lk.hv_variant_id for lk in VariantLinkRecord.objects.filter(kv_id__in=[r.kv_id for r in sample])}
+    links = {
+        lk.kv_id: lk.hv_variant_id
+        for lk in VariantLinkRecord.objects.filter(kv_id__in=[r.kv_id for r in sample])
+    }
     levels = available(list(links.values()))
     for row in sample:
         assert levels[links[row.kv_id]] == int(kv_available(row.code)), row.code
@@ -92,7 +99,9 @@ def test_adopted_variant_with_an_open_haravan_order_gets_kiotviet_available(shop
     row = KvRow.objects.get(tenant=tenant(), code="ATCB-TRA-M")
     link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id)
     s = SyncSettings.objects.get()
-    (level,) = get_wiring().haravan(tenant()).inventory_locations([link.hv_variant_id], [s.haravan_location_id])
+    (level,) = (
+        get_wiring().haravan(tenant()).inventory_locations([link.hv_variant_id], [s.haravan_location_id])
+    )
     assert level.qty_committed == 2
     assert level.qty_onhand - level.qty_committed == int(kv_available("ATCB-TRA-M"))
 
@@ -104,7 +113,10 @@ def test_unit_and_combo_stock(shop: Platforms) -> None:
     assert unit is not None
     base = rows.get(kv_id=unit.master_unit_id)
     ratio = int(float(unit.data["conversion_value"]))
-    links = {lk.kv_id: lk.hv_variant_id for lk in VariantLinkRecord.objects.filter(kv_id__in=[unit.kv_id, base.kv_id])}
+    links = {
+        lk.kv_id: lk.hv_variant_id
+        for lk in VariantLinkRecord.objects.filter(kv_id__in=[unit.kv_id, base.kv_id])
+    }
     levels = available(list(links.values()))
     base_qty = int(kv_available(base.code))
     assert levels[links[base.kv_id]] == base_qty
@@ -132,7 +144,9 @@ def test_branch_only_stock_mode(shop: Platforms) -> None:
     row = KvRow.objects.filter(tenant=tenant(), type=2, is_active=True, master_unit_id__isnull=True).first()
     assert row is not None
     link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id)
-    assert available([link.hv_variant_id])[link.hv_variant_id] == int(kv_available(row.code, settings.order_branch_id))
+    assert available([link.hv_variant_id])[link.hv_variant_id] == int(
+        kv_available(row.code, settings.order_branch_id)
+    )
 
 
 def test_haravan_committed_stock_is_respected(shop: Platforms) -> None:
@@ -142,7 +156,11 @@ def test_haravan_committed_stock_is_respected(shop: Platforms) -> None:
     assert row is not None
     link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id)
     orgid = shop.hv_creds["orgid"]
-    shop.hv_control("POST", f"/shops/{orgid}/web_orders", json={"line_items": [{"variant_id": link.hv_variant_id, "quantity": 2}]})
+    shop.hv_control(
+        "POST",
+        f"/shops/{orgid}/web_orders",
+        json={"line_items": [{"variant_id": link.hv_variant_id, "quantity": 2}]},
+    )
     # The shop owner counts stock in KiotViet: a new observation → a new target.
     branch = SyncSettings.objects.get().order_branch_id
     shop.kv_control("POST", "/stock", json={"code": row.code, "branch_id": branch, "on_hand": 40})

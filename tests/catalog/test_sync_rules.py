@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 
+from kiotsync.bookkeeping.models import WriteIntent
 from kiotsync.catalog import usecases
 from kiotsync.catalog.models import (
     HvVariantRow,
@@ -13,7 +14,6 @@ from kiotsync.catalog.models import (
     RowState,
     SyncEvent,
     VariantLinkRecord,
-    WriteIntent,
 )
 from kiotsync.tenants.models import SyncSettings
 from kiotsync.wiring import get_wiring
@@ -24,9 +24,19 @@ from .test_sync import available, hv_skus, kv_available, run_sync, tenant
 
 def _simple_rows() -> list[KvRow]:
     """Single-variant goods: no attributes, no unit family, not deleted."""
-    rows = KvRow.objects.filter(tenant=tenant(), type=2, is_active=True, deleted=False,
-                                master_product_id__isnull=True, master_unit_id__isnull=True).order_by("kv_id")
-    unit_bases = set(KvRow.objects.filter(tenant=tenant(), master_unit_id__isnull=False).values_list("master_unit_id", flat=True))
+    rows = KvRow.objects.filter(
+        tenant=tenant(),
+        type=2,
+        is_active=True,
+        deleted=False,
+        master_product_id__isnull=True,
+        master_unit_id__isnull=True,
+    ).order_by("kv_id")
+    unit_bases = set(
+        KvRow.objects.filter(tenant=tenant(), master_unit_id__isnull=False).values_list(
+            "master_unit_id", flat=True
+        )
+    )
     return [r for r in rows if not r.data.get("attributes") and r.kv_id not in unit_bases]
 
 
@@ -58,7 +68,9 @@ def test_ticked_fields_follow_unticked_fields_stay(shop: Platforms) -> None:
     assert after.title == "Tên mới từ KiotViet"
     assert after.body_html == before.body_html  # unticked: set at creation, never again
     assert int(after.variants[0].price) == 123000
-    events = SyncEvent.objects.filter(tenant=tenant(), kv_id__in=[row.kv_id, row.master_product_id or row.kv_id])
+    events = SyncEvent.objects.filter(
+        tenant=tenant(), kv_id__in=[row.kv_id, row.master_product_id or row.kv_id]
+    )
     assert events.filter(action__in=["update", "update_variant"], ok=True).exists()
 
 
@@ -80,7 +92,9 @@ def test_deleted_or_deactivated_products_are_hidden_not_deleted(shop: Platforms)
 def test_opted_out_product_is_left_alone(shop: Platforms) -> None:
     on_haravan = hv_skus()
     row = next(r for r in _simple_rows() if r.code not in on_haravan)
-    usecases.set_opt_out(tenant(), row.kv_id, True, get_wiring())  # the list is filled once settings are saved
+    usecases.set_opt_out(
+        tenant(), row.kv_id, True, get_wiring()
+    )  # the list is filled once settings are saved
     run_sync()
     row.refresh_from_db()
     assert row.state == RowState.OPTED_OUT
@@ -102,9 +116,14 @@ def test_auto_sync_follows_stock_and_new_products_by_webhook(shop: Platforms) ->
     assert available([link.hv_variant_id])[link.hv_variant_id] == int(kv_available(row.code))
     # A product created in the KiotViet admin appears on Haravan without clicking anything.
     created = shop.kv_control(
-        "POST", "/products",
-        json={"code": "SP-MOI-01", "name": "Sản phẩm mới tinh", "basePrice": 55000,
-              "inventories": [{"branchId": branch, "onHand": 9}]},
+        "POST",
+        "/products",
+        json={
+            "code": "SP-MOI-01",
+            "name": "Sản phẩm mới tinh",
+            "basePrice": 55000,
+            "inventories": [{"branchId": branch, "onHand": 9}],
+        },
     )
     assert created
     shop.kv.webhooks.drain(10)
@@ -117,8 +136,17 @@ def test_auto_sync_follows_stock_and_new_products_by_webhook(shop: Platforms) ->
 def test_lost_create_answer_is_adopted_not_duplicated(shop: Platforms) -> None:
     """The create reached Haravan but its answer was lost (504 after commit): the next run looks
     the product up by SKU and links it instead of creating it again."""
-    shop.hv_control("POST", "/faults", json={"method": "POST", "path": "/com/products.json", "status": 504,
-                                             "after_commit": True, "count": 1})
+    shop.hv_control(
+        "POST",
+        "/faults",
+        json={
+            "method": "POST",
+            "path": "/com/products.json",
+            "status": 504,
+            "after_commit": True,
+            "count": 1,
+        },
+    )
     job = usecases.start_sync_now(tenant(), get_wiring())
     job.refresh_from_db()
     assert job.failed >= 1
@@ -177,7 +205,9 @@ def test_transfer_all_creates_kiotviet_products_and_writes_back_codes(shop: Plat
     assert job.done == job.total and job.total > 0
     rows = HvVariantRow.objects.filter(tenant=tenant(), deleted=False)
     states = Counter(rows.values_list("state", flat=True))
-    assert states[RowState.ERROR] == 0, list(rows.filter(state=RowState.ERROR).values_list("sku", "last_error"))
+    assert states[RowState.ERROR] == 0, list(
+        rows.filter(state=RowState.ERROR).values_list("sku", "last_error")
+    )
     kv = get_wiring().kiotviet(tenant())
     for variant in rows.filter(sku__startswith="HRV-"):
         assert variant.state == RowState.LINKED
@@ -191,7 +221,11 @@ def test_transfer_all_creates_kiotviet_products_and_writes_back_codes(shop: Plat
     mark = shop.kv_control("GET", "/requests", params={"limit": 1})["last_seq"]
     job2 = usecases.start_transfer_all(tenant(), get_wiring())
     job2.refresh_from_db()
-    writes = [r for r in shop.kv_control("GET", "/requests", params={"since": mark})["requests"] if r["method"] != "GET"]
+    writes = [
+        r
+        for r in shop.kv_control("GET", "/requests", params={"since": mark})["requests"]
+        if r["method"] != "GET"
+    ]
     assert writes == []
 
 

@@ -41,6 +41,12 @@ class Shop:
         self.orgid = p.hv_creds["orgid"]
         self.branches = p.kv_creds["branches"]
 
+    def intent(self, link: OrderLink) -> dict[str, Any] | None:
+        """The creation still pending for the order (its write intent), if any."""
+        from kiotsync.bookkeeping import intents
+
+        return intents.pending(self.tenant.pk, f"order:create:{link.pk}")
+
     # -- quiet -------------------------------------------------------------------------------
     def settle(self, rounds: int = 6) -> None:
         """Let every webhook (and what it triggers) land."""

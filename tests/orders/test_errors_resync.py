@@ -74,7 +74,7 @@ def test_kiotviet_refusing_an_inactive_product_is_explained_the_same_way(shop: S
         "product_inactive",
         "SP000016",
     )
-    assert link.intent == {}  # refused: nothing was created, nothing to look for
+    assert shop.intent(link) is None  # refused: nothing was created, nothing to look for
 
 
 def test_kiotviet_setting_off_then_on(shop: Shop) -> None:

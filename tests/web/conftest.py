@@ -143,7 +143,11 @@ def connected(installed: Platforms, client: Client) -> Platforms:
     creds = installed.kv_creds
     resp = client.post(
         "/kiotviet/login",
-        {"retailer": creds["retailer"], "client_id": creds["client_id"], "client_secret": creds["client_secret"]},
+        {
+            "retailer": creds["retailer"],
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+        },
     )
     assert resp.status_code == 302, resp.content[:1000]
     return installed

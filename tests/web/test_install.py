@@ -18,7 +18,9 @@ def test_landing_page_offers_haravan_login(client: Client, db: None) -> None:
     assert "Đăng nhập bằng Haravan" in resp.content.decode()
 
 
-def test_install_redirects_to_authorize_with_login_scopes_state_and_nonce(platforms: Platforms, client: Client) -> None:
+def test_install_redirects_to_authorize_with_login_scopes_state_and_nonce(
+    platforms: Platforms, client: Client
+) -> None:
     resp = client.get("/install")
     assert resp.status_code == 302
     url = urlsplit(resp["Location"])

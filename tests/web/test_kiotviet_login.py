@@ -68,7 +68,9 @@ def test_pasted_login_url_is_accepted_as_retailer(installed: Platforms, client: 
     assert KiotVietConnection.objects.get().retailer == creds["retailer"]
 
 
-def test_success_stores_connection_registers_webhooks_and_goes_to_settings(connected: Platforms, client: Client) -> None:
+def test_success_stores_connection_registers_webhooks_and_goes_to_settings(
+    connected: Platforms, client: Client
+) -> None:
     tenant = Tenant.objects.get()
     conn = KiotVietConnection.objects.get(tenant=tenant)
     assert conn.retailer == connected.kv_creds["retailer"]

@@ -19,7 +19,9 @@ def _active_kv_types() -> set[str]:
     return {h.type for h in hooks if h.is_active is not False and h.type}
 
 
-def test_a_kiotviet_registration_switched_off_or_lost_is_registered_again(connected: Platforms, client: Client) -> None:
+def test_a_kiotviet_registration_switched_off_or_lost_is_registered_again(
+    connected: Platforms, client: Client
+) -> None:
     p = connected
     assert {"product.update", "stock.update"} <= _active_kv_types()
     # An endpoint that once answered 4xx (as Django did for bodies over 2.5 MB): KiotViet's own
@@ -38,7 +40,13 @@ def test_a_kiotviet_registration_switched_off_or_lost_is_registered_again(connec
     page = client.get("/connection").content.decode()
     assert "product.update" in page and "Thiếu" in page
     check_webhook_registrations()
-    assert {"product.update", "stock.update", "order.update", "invoice.update", "product.delete"} <= _active_kv_types()
+    assert {
+        "product.update",
+        "stock.update",
+        "order.update",
+        "invoice.update",
+        "product.delete",
+    } <= _active_kv_types()
     page = client.get("/connection").content.decode()
     assert 'data-testid="kv-webhooks-repaired"' in page and "đã tự đăng ký lại" in page
     # Deliveries flow again.

@@ -34,7 +34,9 @@ def test_plain_http_keeps_cookies_usable_without_tls() -> None:
 
 def test_framing_inside_haravan_admin_needs_https_and_opens_only_to_those_origins() -> None:
     with pytest.raises(ValueError):
-        security_settings(_config(public_url="http://a.example", frame_ancestors=("https://x.myharavan.com",)))  # type: ignore[arg-type]
+        security_settings(
+            _config(public_url="http://a.example", frame_ancestors=("https://x.myharavan.com",))
+        )  # type: ignore[arg-type]
     out = security_settings(
         _config(public_url="https://a.example", frame_ancestors=("https://*.myharavan.com",))  # type: ignore[arg-type]
     )

@@ -84,7 +84,9 @@ def test_connection_screen_shows_webhooks_on_both_sides(connected: Platforms, cl
     assert resp.context["hv_webhooks"]["ok"], resp.context["hv_webhooks"]
 
 
-def test_disconnect_unregisters_and_forgets_then_reconnect_works(connected: Platforms, client: Client) -> None:
+def test_disconnect_unregisters_and_forgets_then_reconnect_works(
+    connected: Platforms, client: Client
+) -> None:
     tenant = Tenant.objects.get()
     client.post("/settings", _valid_form(client))
     creds = connected.kv_creds
@@ -96,13 +98,19 @@ def test_disconnect_unregisters_and_forgets_then_reconnect_works(connected: Plat
     assert not KiotVietConnection.objects.filter(tenant=tenant).exists()
     assert not KiotVietWebhook.objects.filter(tenant=tenant).exists()
     # KiotViet no longer has our registrations.
-    probe = get_wiring().kiotviet_for_credentials(creds["retailer"], creds["client_id"], creds["client_secret"])
+    probe = get_wiring().kiotviet_for_credentials(
+        creds["retailer"], creds["client_id"], creds["client_secret"]
+    )
     assert not [h for h in probe.list_webhooks() if str(tenant.public_id) in (h.url or "")]
     assert client.get("/").status_code == 302 and client.get("/")["Location"] == "/kiotviet/login"
     # Settings stay; reconnecting the same retailer works and registers again.
     resp = client.post(
         "/kiotviet/login",
-        {"retailer": creds["retailer"], "client_id": creds["client_id"], "client_secret": creds["client_secret"]},
+        {
+            "retailer": creds["retailer"],
+            "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"],
+        },
     )
     assert resp.status_code == 302
     assert KiotVietWebhook.objects.filter(tenant=tenant).count() == 5

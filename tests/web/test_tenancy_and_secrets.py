@@ -52,7 +52,9 @@ def test_two_shops_never_see_each_other(connected: Platforms, client: Client) ->
     assert connected.kv_creds["retailer"] in page_a and kv2["retailer"] not in page_a
     assert kv2["retailer"] in page_b and connected.kv_creds["retailer"] not in page_b
     # Shop A submits shop B's branch id: refused, B's settings untouched.
-    b_branches = [c for c, _ in client2.get("/settings").context["form"].fields["order_branch"].choices if c != ""]
+    b_branches = [
+        c for c, _ in client2.get("/settings").context["form"].fields["order_branch"].choices if c != ""
+    ]
     a_form = client.get("/settings").context["form"]
     a_branches = [c for c, _ in a_form.fields["order_branch"].choices if c != ""]
     foreign = next(x for x in b_branches if x not in a_branches)
@@ -73,21 +75,30 @@ def test_two_shops_never_see_each_other(connected: Platforms, client: Client) ->
     assert SyncSettings.objects.get(tenant=b).configured_at is None
 
 
-def test_webhook_signed_for_one_shop_is_not_accepted_for_another(connected: Platforms, client: Client) -> None:
+def test_webhook_signed_for_one_shop_is_not_accepted_for_another(
+    connected: Platforms, client: Client
+) -> None:
     _client2, _hv2, _kv2 = _second_shop(connected)
     a = Tenant.objects.get(orgid=str(connected.hv_creds["orgid"]))
     b = Tenant.objects.exclude(pk=a.pk).get()
     body = json.dumps(
-        {"Id": "0f3c1d52-1111-2222-3333-444455556666", "Attempt": 1,
-         "Notifications": [{"Action": "product.delete.1", "Data": [1, 2]}]}
+        {
+            "Id": "0f3c1d52-1111-2222-3333-444455556666",
+            "Attempt": 1,
+            "Notifications": [{"Action": "product.delete.1", "Data": [1, 2]}],
+        }
     ).encode()
     # KiotViet keys the HMAC with the Base64-decoded registered secret, i.e. our raw secret.
     key = a.kiotviet.webhook_secret.encode()
     sig = "sha1=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-    resp = client.post(f"/webhooks/kiotviet/{b.public_id}", body, content_type="application/json", HTTP_X_HUB_SIGNATURE=sig)
+    resp = client.post(
+        f"/webhooks/kiotviet/{b.public_id}", body, content_type="application/json", HTTP_X_HUB_SIGNATURE=sig
+    )
     assert resp.status_code == 200  # 2xx so KiotViet keeps the registration, but nothing stored
     assert not InboundEvent.objects.filter(tenant=b).exists()
-    resp = client.post(f"/webhooks/kiotviet/{a.public_id}", body, content_type="application/json", HTTP_X_HUB_SIGNATURE=sig)
+    resp = client.post(
+        f"/webhooks/kiotviet/{a.public_id}", body, content_type="application/json", HTTP_X_HUB_SIGNATURE=sig
+    )
     assert resp.status_code == 200
     assert InboundEvent.objects.filter(tenant=a).count() == 1
 

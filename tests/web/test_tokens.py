@@ -47,24 +47,40 @@ def test_revoked_refresh_token_marks_the_shop_for_reinstall(installed: Platforms
 
 
 @pytest.mark.parametrize("level", [logging.DEBUG])
-def test_secrets_never_reach_the_logs(platforms: Platforms, client: Client, caplog: pytest.LogCaptureFixture, level: int) -> None:
+def test_secrets_never_reach_the_logs(
+    platforms: Platforms, client: Client, caplog: pytest.LogCaptureFixture, level: int
+) -> None:
     from .conftest import auto_approve, follow_oauth
 
     caplog.set_level(level)
     auto_approve(platforms)
     follow_oauth(client, platforms.hv_http, "/install")
     creds = platforms.kv_creds
-    client.post("/kiotviet/login", {"retailer": creds["retailer"], "client_id": creds["client_id"],
-                                    "client_secret": "sai-" + creds["client_secret"][4:]})
-    client.post("/kiotviet/login", dict(creds, client_secret=creds["client_secret"]) | {"retailer": creds["retailer"]})
+    client.post(
+        "/kiotviet/login",
+        {
+            "retailer": creds["retailer"],
+            "client_id": creds["client_id"],
+            "client_secret": "sai-" + creds["client_secret"][4:],
+        },
+    )
+    client.post(
+        "/kiotviet/login", dict(creds, client_secret=creds["client_secret"]) | {"retailer": creds["retailer"]}
+    )
     install = HaravanInstallation.objects.get()
     from kiotsync.tenants.models import KiotVietConnection
 
     conn = KiotVietConnection.objects.get()
     text = "\n".join(r.getMessage() + " " + repr(r.__dict__.get("args")) for r in caplog.records)
     assert caplog.records, "expected some log lines"
-    for secret in (creds["client_secret"], conn.webhook_secret, conn.access_token, install.access_token,
-                   install.refresh_token, platforms.hv_creds["client_secret"]):
+    for secret in (
+        creds["client_secret"],
+        conn.webhook_secret,
+        conn.access_token,
+        install.access_token,
+        install.refresh_token,
+        platforms.hv_creds["client_secret"],
+    ):
         assert secret and secret not in text
 
 

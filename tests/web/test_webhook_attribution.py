@@ -75,11 +75,15 @@ def test_an_order_of_one_shop_resent_with_another_shops_header_changes_nothing(
     assert note == "the shop's token still works"
 
 
-def test_a_body_naming_one_shop_with_another_shops_header_is_refused(connected: Platforms, client: Client) -> None:
+def test_a_body_naming_one_shop_with_another_shops_header_is_refused(
+    connected: Platforms, client: Client
+) -> None:
     _second_shop(connected)
     a = Tenant.objects.get(orgid=str(connected.hv_creds["orgid"]))
     b = Tenant.objects.exclude(pk=a.pk).get()
-    body = json.dumps({"id": int(a.orgid), "org_id": int(a.orgid), "uninstalled_at": "2030-01-01T00:00:00Z"}).encode()
+    body = json.dumps(
+        {"id": int(a.orgid), "org_id": int(a.orgid), "uninstalled_at": "2030-01-01T00:00:00Z"}
+    ).encode()
     resp = _post(client, body, "app/uninstalled", b.orgid)
     assert resp.status_code == 403
     assert not InboundEvent.objects.exists()
@@ -92,7 +96,11 @@ def test_an_old_uninstall_replayed_after_a_reinstall_is_ignored(connected: Platf
     p = connected
     tenant = Tenant.objects.get()
     SyncSettings.objects.filter(tenant=tenant).update(auto_sync_enabled=True)
-    p.hv_control("POST", "/uninstall", json={"orgid": p.hv_creds["orgid"], "client_id": settings.CONFIG.haravan_client_id})
+    p.hv_control(
+        "POST",
+        "/uninstall",
+        json={"orgid": p.hv_creds["orgid"], "client_id": settings.CONFIG.haravan_client_id},
+    )
     p.hv.webhooks.drain(10)
     tenant.refresh_from_db()
     assert tenant.status == Tenant.Status.UNINSTALLED
@@ -114,5 +122,8 @@ def test_an_old_uninstall_replayed_after_a_reinstall_is_ignored(connected: Platf
     assert HaravanInstallation.objects.filter(tenant=tenant).exists()
     # The exact same bytes again are a duplicate: stored once, nothing done.
     before = InboundEvent.objects.count()
-    assert _post(client, json.dumps(old.payload).encode(), "app/uninstalled", tenant.orgid).json()["note"] == "duplicate"
+    assert (
+        _post(client, json.dumps(old.payload).encode(), "app/uninstalled", tenant.orgid).json()["note"]
+        == "duplicate"
+    )
     assert InboundEvent.objects.count() == before

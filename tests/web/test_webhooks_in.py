@@ -38,8 +38,12 @@ def test_haravan_webhook_verified_stored_once(installed: Platforms, client: Clie
         "HTTP_X_HARAVAN_ORG_ID": tenant.orgid,
         "HTTP_X_HARAVAN_HMACSHA256": _hv_sign(body),
     }
-    assert client.post("/webhooks/haravan", body, content_type="application/json", **headers).status_code == 200
-    assert client.post("/webhooks/haravan", body, content_type="application/json", **headers).status_code == 200
+    assert (
+        client.post("/webhooks/haravan", body, content_type="application/json", **headers).status_code == 200
+    )
+    assert (
+        client.post("/webhooks/haravan", body, content_type="application/json", **headers).status_code == 200
+    )
     assert InboundEvent.objects.filter(tenant=tenant, topic="orders/create").count() == 1
     tampered = body.replace(b"#100001", b"#100002")
     resp = client.post("/webhooks/haravan", tampered, content_type="application/json", **headers)
@@ -50,7 +54,9 @@ def test_haravan_webhook_verified_stored_once(installed: Platforms, client: Clie
 def test_uninstall_from_haravan_deactivates_the_tenant(installed: Platforms, client: Client) -> None:
     tenant = Tenant.objects.get()
     installed.hv_control(
-        "POST", "/uninstall", json={"orgid": installed.hv_creds["orgid"], "client_id": settings.CONFIG.haravan_client_id}
+        "POST",
+        "/uninstall",
+        json={"orgid": installed.hv_creds["orgid"], "client_id": settings.CONFIG.haravan_client_id},
     )
     installed.hv.webhooks.drain(10)
     tenant.refresh_from_db()
@@ -74,7 +80,9 @@ def test_kiotviet_webhook_from_the_emulator_is_stored(connected: Platforms, clie
         },
     ).json()["access_token"]
     h = {"Retailer": connected.kv_creds["retailer"], "Authorization": f"Bearer {token}"}
-    item = kv.get("/products", params={"pageSize": 1, "includeInventory": "true"}, headers=h).json()["data"][0]
+    item = kv.get("/products", params={"pageSize": 1, "includeInventory": "true"}, headers=h).json()["data"][
+        0
+    ]
     branch_id = item["inventories"][0]["branchId"]
     resp = kv.put(
         f"/products/{item['id']}", json={"inventories": [{"branchId": branch_id, "onHand": 77}]}, headers=h
@@ -158,13 +166,19 @@ def test_a_huge_kiotviet_product_webhook_is_stored_and_the_registration_stays_on
     resp = kv.put(f"/products/{item['id']}", json={"description": description}, headers=h)
     assert resp.status_code == 200, resp.text[:300]
     connected.kv.webhooks.drain(30)
-    stored = [e for e in InboundEvent.objects.filter(tenant=tenant, platform="kiotviet") if "product.update" in e.topic]
+    stored = [
+        e
+        for e in InboundEvent.objects.filter(tenant=tenant, platform="kiotviet")
+        if "product.update" in e.topic
+    ]
     assert stored, "the big product.update was not stored"
     hooks = kv.get("/webhooks", headers=h).json()["data"]
     assert {w["type"] for w in hooks if w["isActive"]} >= {"product.update", "stock.update"}
 
 
-def test_kiotviet_envelopes_without_an_id_are_not_taken_for_each_other(connected: Platforms, client: Client) -> None:
+def test_kiotviet_envelopes_without_an_id_are_not_taken_for_each_other(
+    connected: Platforms, client: Client
+) -> None:
     tenant = Tenant.objects.get()
     key = tenant.kiotviet.webhook_secret.encode()
 
@@ -172,7 +186,10 @@ def test_kiotviet_envelopes_without_an_id_are_not_taken_for_each_other(connected
         raw = json.dumps(body).encode()
         sig = "sha1=" + hmac.new(key, raw, hashlib.sha256).hexdigest()
         return client.post(
-            f"/webhooks/kiotviet/{tenant.public_id}", raw, content_type="application/json", HTTP_X_HUB_SIGNATURE=sig
+            f"/webhooks/kiotviet/{tenant.public_id}",
+            raw,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE=sig,
         )
 
     first = {"Attempt": 1, "Notifications": [{"Action": "product.delete.1", "Data": [991]}]}
@@ -187,7 +204,9 @@ def test_kiotviet_envelopes_without_an_id_are_not_taken_for_each_other(connected
     assert InboundEvent.objects.filter(tenant=tenant, platform="kiotviet").count() >= 2
 
 
-def test_an_event_whose_worker_died_mid_handling_is_handled_again(connected: Platforms, client: Client) -> None:
+def test_an_event_whose_worker_died_mid_handling_is_handled_again(
+    connected: Platforms, client: Client
+) -> None:
     """A row left pending with an attempt counted (its worker was killed) is queued again by the
     redelivery backstop; one that keeps failing is given up after MAX_ATTEMPTS (FAILED, for the
     polling backstops)."""
@@ -200,12 +219,27 @@ def test_an_event_whose_worker_died_mid_handling_is_handled_again(connected: Pla
 
     tenant = Tenant.objects.get()
     old = timezone.now() - timedelta(minutes=5)
-    body = {"Id": "aaaaaaaa-0000-0000-0000-000000000001", "Attempt": 1,
-            "Notifications": [{"Action": "product.delete.1", "Data": [123456]}]}
-    died = InboundEvent.objects.create(tenant=tenant, platform="kiotviet", topic="product.delete",
-                                       delivery_key="kv:died", payload=body, attempts=1)
-    hopeless = InboundEvent.objects.create(tenant=tenant, platform="kiotviet", topic="product.delete",
-                                           delivery_key="kv:hopeless", payload=body, attempts=MAX_ATTEMPTS)
+    body = {
+        "Id": "aaaaaaaa-0000-0000-0000-000000000001",
+        "Attempt": 1,
+        "Notifications": [{"Action": "product.delete.1", "Data": [123456]}],
+    }
+    died = InboundEvent.objects.create(
+        tenant=tenant,
+        platform="kiotviet",
+        topic="product.delete",
+        delivery_key="kv:died",
+        payload=body,
+        attempts=1,
+    )
+    hopeless = InboundEvent.objects.create(
+        tenant=tenant,
+        platform="kiotviet",
+        topic="product.delete",
+        delivery_key="kv:hopeless",
+        payload=body,
+        attempts=MAX_ATTEMPTS,
+    )
     InboundEvent.objects.filter(pk__in=[died.pk, hopeless.pk]).update(received_at=old)
     redeliver_pending_events()
     died.refresh_from_db()

@@ -16,9 +16,15 @@ class CatalogConfig(AppConfig):
 
         from . import handlers, jobs
 
-        HANDLERS.register(InboundEvent.Platform.KIOTVIET, handlers.KIOTVIET_TOPICS, handlers.kiotviet_catalogue)
-        HANDLERS.register(InboundEvent.Platform.HARAVAN, handlers.HARAVAN_PRODUCT_TOPICS, handlers.haravan_product)
-        HANDLERS.register(InboundEvent.Platform.HARAVAN, handlers.HARAVAN_DELETE_TOPICS, handlers.haravan_product_deleted)
+        HANDLERS.register(
+            InboundEvent.Platform.KIOTVIET, handlers.KIOTVIET_TOPICS, handlers.kiotviet_catalogue
+        )
+        HANDLERS.register(
+            InboundEvent.Platform.HARAVAN, handlers.HARAVAN_PRODUCT_TOPICS, handlers.haravan_product
+        )
+        HANDLERS.register(
+            InboundEvent.Platform.HARAVAN, handlers.HARAVAN_DELETE_TOPICS, handlers.haravan_product_deleted
+        )
         on_beat(jobs.take_over_orphans)
         first_saved.connect(_fill_lists, dispatch_uid="catalog-fill-lists")
 

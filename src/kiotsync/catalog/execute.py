@@ -2,7 +2,7 @@
 
 Actions run in plan order. Each success merges the action's ``pushed`` fingerprints into the
 stored link (never on failure, so a half-executed plan re-plans correctly). Creates are guarded
-by a :class:`WriteIntent`: committed before the call, removed with the link that records
+by a write intent (:mod:`kiotsync.bookkeeping.intents`): committed before the call, removed with the link that records
 success; one left behind makes the next run look the product up by SKU before creating again.
 """
 
@@ -17,10 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import db
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from kiotsync.bookkeeping import intents
 from kiotsync.core.catalog import (
     AddVariant,
     CreateProduct,
@@ -40,7 +41,7 @@ from kiotsync.tenants.models import Tenant
 
 from . import ingest, wire
 from .failures import explain
-from .models import KvRow, ProductLinkRecord, SyncEvent, VariantLinkRecord, WriteIntent
+from .models import KvRow, ProductLinkRecord, SyncEvent, VariantLinkRecord
 from .models import RowState as DbState
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,16 @@ def _merge(existing: dict[str, str] | None, pushed: Fingerprints) -> dict[str, s
 
 def link_product(tenant: Tenant, group_id: int, product_id: int, pushed: Fingerprints) -> None:
     with transaction.atomic():
-        ProductLinkRecord.objects.filter(tenant=tenant, hv_product_id=product_id).exclude(kv_group_id=group_id).delete()
-        row = ProductLinkRecord.objects.select_for_update().filter(tenant=tenant, kv_group_id=group_id).first()
+        ProductLinkRecord.objects.filter(tenant=tenant, hv_product_id=product_id).exclude(
+            kv_group_id=group_id
+        ).delete()
+        row = (
+            ProductLinkRecord.objects.select_for_update().filter(tenant=tenant, kv_group_id=group_id).first()
+        )
         if row is None:
-            ProductLinkRecord.objects.create(tenant=tenant, kv_group_id=group_id, hv_product_id=product_id, pushed=pushed.as_dict())
+            ProductLinkRecord.objects.create(
+                tenant=tenant, kv_group_id=group_id, hv_product_id=product_id, pushed=pushed.as_dict()
+            )
             return
         row.pushed = _merge(row.pushed if row.hv_product_id == product_id else {}, pushed)
         row.hv_product_id = product_id
@@ -92,11 +99,17 @@ def link_product(tenant: Tenant, group_id: int, product_id: int, pushed: Fingerp
 def link_variant(tenant: Tenant, kv_id: int, product_id: int, variant_id: int, pushed: Fingerprints) -> None:
     code = KvRow.objects.filter(tenant=tenant, kv_id=kv_id).values_list("code", flat=True).first() or ""
     with transaction.atomic():
-        VariantLinkRecord.objects.filter(tenant=tenant, hv_variant_id=variant_id).exclude(kv_id=kv_id).delete()
+        VariantLinkRecord.objects.filter(tenant=tenant, hv_variant_id=variant_id).exclude(
+            kv_id=kv_id
+        ).delete()
         row = VariantLinkRecord.objects.select_for_update().filter(tenant=tenant, kv_id=kv_id).first()
         if row is None:
             VariantLinkRecord.objects.create(
-                tenant=tenant, kv_id=kv_id, kv_code=code, hv_product_id=product_id, hv_variant_id=variant_id,
+                tenant=tenant,
+                kv_id=kv_id,
+                kv_code=code,
+                hv_product_id=product_id,
+                hv_variant_id=variant_id,
                 pushed=pushed.as_dict(),
             )
             return
@@ -115,9 +128,12 @@ def link_new_variants(tenant: Tenant, product_id: int, pairs: list[tuple[int, in
     variant_ids = [variant_id for _k, variant_id, _p in pairs]
     with transaction.atomic():
         fresh = len(set(kv_ids)) == len(kv_ids) and len(set(variant_ids)) == len(variant_ids)
-        fresh = fresh and not VariantLinkRecord.objects.filter(tenant=tenant).filter(
-            Q(kv_id__in=kv_ids) | Q(hv_variant_id__in=variant_ids)
-        ).exists()
+        fresh = (
+            fresh
+            and not VariantLinkRecord.objects.filter(tenant=tenant)
+            .filter(Q(kv_id__in=kv_ids) | Q(hv_variant_id__in=variant_ids))
+            .exists()
+        )
         if not fresh:
             for kv_id, variant_id, pushed in pairs:
                 link_variant(tenant, kv_id, product_id, variant_id, pushed)
@@ -126,8 +142,12 @@ def link_new_variants(tenant: Tenant, product_id: int, pairs: list[tuple[int, in
         VariantLinkRecord.objects.bulk_create(
             [
                 VariantLinkRecord(
-                    tenant=tenant, kv_id=kv_id, kv_code=codes.get(kv_id) or "", hv_product_id=product_id,
-                    hv_variant_id=variant_id, pushed=pushed.as_dict(),
+                    tenant=tenant,
+                    kv_id=kv_id,
+                    kv_code=codes.get(kv_id) or "",
+                    hv_product_id=product_id,
+                    hv_variant_id=variant_id,
+                    pushed=pushed.as_dict(),
                 )
                 for kv_id, variant_id, pushed in pairs
             ]
@@ -142,20 +162,41 @@ def merge_variant_pushed(tenant: Tenant, kv_id: int, pushed: Fingerprints) -> No
             row.save(update_fields=["pushed", "updated_at"])
 
 
-def event(tenant: Tenant, action: str, *, kv_id: int | None = None, product_id: int | None = None,
-          variant_id: int | None = None, call: str = "", ok: bool = True, changes: dict[str, Any] | None = None,
-          error: str = "") -> None:
+def event(
+    tenant: Tenant,
+    action: str,
+    *,
+    kv_id: int | None = None,
+    product_id: int | None = None,
+    variant_id: int | None = None,
+    call: str = "",
+    ok: bool = True,
+    changes: dict[str, Any] | None = None,
+    error: str = "",
+) -> None:
     SyncEvent.objects.create(
-        tenant=tenant, kv_id=kv_id, hv_product_id=product_id, hv_variant_id=variant_id, action=action,
-        call=call, ok=ok, changes=changes or {}, error=error,
+        tenant=tenant,
+        kv_id=kv_id,
+        hv_product_id=product_id,
+        hv_variant_id=variant_id,
+        action=action,
+        call=call,
+        ok=ok,
+        changes=changes or {},
+        error=error,
     )
 
 
 class ProductExecutor:
     """Runs one plan against Haravan for one tenant."""
 
-    def __init__(self, tenant: Tenant, client: HaravanClient, group_rows: dict[int, list[int]],
-                 progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        tenant: Tenant,
+        client: HaravanClient,
+        group_rows: dict[int, list[int]],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.tenant = tenant
         self.client = client
         self.group_rows = group_rows  # group id → its row ids (for product-level outcomes)
@@ -228,9 +269,16 @@ class ProductExecutor:
             link_product(self.tenant, action.kv_group_id, action.hv_product_id, action.pushed)
             self._ok(self.group_rows.get(action.kv_group_id, []))
         elif isinstance(action, LinkVariant):
-            link_variant(self.tenant, action.kv_product_id, action.hv_product_id, action.hv_variant_id, action.pushed)
-            event(self.tenant, "link", kv_id=action.kv_product_id, product_id=action.hv_product_id,
-                  variant_id=action.hv_variant_id)
+            link_variant(
+                self.tenant, action.kv_product_id, action.hv_product_id, action.hv_variant_id, action.pushed
+            )
+            event(
+                self.tenant,
+                "link",
+                kv_id=action.kv_product_id,
+                product_id=action.hv_product_id,
+                variant_id=action.hv_variant_id,
+            )
             self.outcome.linked += 1
             self._ok([action.kv_product_id])
         elif isinstance(action, AddVariant):
@@ -263,7 +311,7 @@ class ProductExecutor:
         with transaction.atomic():
             link_product(self.tenant, action.kv_group_id, product.id, action.product.pushed)
             link_new_variants(self.tenant, product.id, pairs)
-            WriteIntent.objects.filter(tenant=self.tenant, key=f"hv:create:{action.kv_group_id}").delete()
+            intents.settle(self.tenant.pk, f"hv:create:{action.kv_group_id}")
         ingest.upsert_hv_products(self.tenant, [wire.hv_product(product)])
 
     def _create_begin(self, action: CreateProduct) -> dict[str, Any] | None:
@@ -273,19 +321,19 @@ class ProductExecutor:
         key = f"hv:create:{action.kv_group_id}"
         skus = [d.fields.sku or "" for d in action.product.variants]
         try:
-            try:
-                with transaction.atomic():
-                    WriteIntent.objects.create(tenant=self.tenant, key=key, payload={"skus": skus})
-                claimed = True
-            except IntegrityError:
-                claimed = False  # an earlier run's intent: its POST may have landed
-            if not claimed:
+            if not intents.claim(self.tenant.pk, key, {"skus": skus}):
+                # An earlier run's intent: its POST may have landed.
                 existing = self._adopt(skus)
                 if existing is not None:
                     with transaction.atomic():
                         self._link_created(action, existing)
-                        event(self.tenant, "adopt", kv_id=rows[0], product_id=existing.id,
-                              call="GET /com/products.json?sku=")
+                        event(
+                            self.tenant,
+                            "adopt",
+                            kv_id=rows[0],
+                            product_id=existing.id,
+                            call="GET /com/products.json?sku=",
+                        )
                     self.outcome.linked += 1
                     self._ok(rows)
                     return None
@@ -297,7 +345,7 @@ class ProductExecutor:
     def _create_failed(self, action: CreateProduct, exc: PlatformError) -> None:
         rows = [d.kv_product_id for d in action.product.variants]
         if not (isinstance(exc, TransientError) and exc.maybe_committed):
-            WriteIntent.objects.filter(tenant=self.tenant, key=f"hv:create:{action.kv_group_id}").delete()
+            intents.settle(self.tenant.pk, f"hv:create:{action.kv_group_id}")
         self._fail(rows, exc, "create", kv_id=rows[0], call="POST /com/products.json")
 
     def _create_end(self, action: CreateProduct, answer: Future[HvWireProduct]) -> None:
@@ -310,8 +358,15 @@ class ProductExecutor:
         rows = [d.kv_product_id for d in action.product.variants]
         with transaction.atomic():
             self._link_created(action, product)
-            event(self.tenant, "create", kv_id=rows[0], product_id=product.id, call="POST /com/products.json",
-                  changes=_jsonable(action.product.fields.as_dict()) | {"variants": len(action.product.variants)})
+            event(
+                self.tenant,
+                "create",
+                kv_id=rows[0],
+                product_id=product.id,
+                call="POST /com/products.json",
+                changes=_jsonable(action.product.fields.as_dict())
+                | {"variants": len(action.product.variants)},
+            )
         self.outcome.created += 1
         self.outcome.new_variants.update(v.id for v in product.variants)
         self._ok(rows)
@@ -323,24 +378,33 @@ class ProductExecutor:
         call = f"POST /com/products/{action.hv_product_id}/variants.json"
         try:
             variant = None
-            if WriteIntent.objects.filter(tenant=self.tenant, key=key).exists() and sku:
-                variant = next((v for v in self.client.list_variants(action.hv_product_id) if v.sku == sku), None)
-            else:
-                WriteIntent.objects.get_or_create(tenant=self.tenant, key=key)
+            if not intents.claim(self.tenant.pk, key) and sku:
+                variant = next(
+                    (v for v in self.client.list_variants(action.hv_product_id) if v.sku == sku), None
+                )
             if variant is None:
-                variant = self.client.create_variant(action.hv_product_id, wire.variant_body(action.variant.fields))
+                variant = self.client.create_variant(
+                    action.hv_product_id, wire.variant_body(action.variant.fields)
+                )
                 self.outcome.new_variants.add(variant.id)
         except PlatformError as exc:
             if not (isinstance(exc, TransientError) and exc.maybe_committed):
-                WriteIntent.objects.filter(tenant=self.tenant, key=key).delete()
+                intents.settle(self.tenant.pk, key)
             self._fail([kv_id], exc, "add_variant", kv_id=kv_id, product_id=action.hv_product_id, call=call)
             return
         with transaction.atomic():
             link_variant(self.tenant, kv_id, action.hv_product_id, variant.id, action.variant.pushed)
-            WriteIntent.objects.filter(tenant=self.tenant, key=key).delete()
+            intents.settle(self.tenant.pk, key)
         self._refresh_product(action.hv_product_id)
-        event(self.tenant, "add_variant", kv_id=kv_id, product_id=action.hv_product_id, variant_id=variant.id,
-              call=call, changes=_jsonable(action.variant.fields.as_dict()))
+        event(
+            self.tenant,
+            "add_variant",
+            kv_id=kv_id,
+            product_id=action.hv_product_id,
+            variant_id=variant.id,
+            call=call,
+            changes=_jsonable(action.variant.fields.as_dict()),
+        )
         self.outcome.created += 1
         self._ok([kv_id])
 
@@ -357,12 +421,20 @@ class ProductExecutor:
         try:
             product = self.client.update_product(action.hv_product_id, wire.product_body(action.changes))
         except PlatformError as exc:
-            self._fail(rows, exc, "update", kv_id=action.kv_group_id, product_id=action.hv_product_id, call=call)
+            self._fail(
+                rows, exc, "update", kv_id=action.kv_group_id, product_id=action.hv_product_id, call=call
+            )
             return
         link_product(self.tenant, action.kv_group_id, action.hv_product_id, action.pushed)
         self._refresh_product(action.hv_product_id, product)
-        event(self.tenant, "update", kv_id=action.kv_group_id, product_id=action.hv_product_id, call=call,
-              changes=_jsonable(action.changes.as_dict()))
+        event(
+            self.tenant,
+            "update",
+            kv_id=action.kv_group_id,
+            product_id=action.hv_product_id,
+            call=call,
+            changes=_jsonable(action.changes.as_dict()),
+        )
         self.outcome.updated += 1
         self._ok(rows)
 
@@ -371,13 +443,27 @@ class ProductExecutor:
         try:
             self.client.update_variant(action.hv_variant_id, wire.variant_body(action.changes))
         except PlatformError as exc:
-            self._fail([action.kv_product_id], exc, "update_variant", kv_id=action.kv_product_id,
-                       product_id=action.hv_product_id, variant_id=action.hv_variant_id, call=call)
+            self._fail(
+                [action.kv_product_id],
+                exc,
+                "update_variant",
+                kv_id=action.kv_product_id,
+                product_id=action.hv_product_id,
+                variant_id=action.hv_variant_id,
+                call=call,
+            )
             return
         merge_variant_pushed(self.tenant, action.kv_product_id, action.pushed)
         self._refresh_product(action.hv_product_id)
-        event(self.tenant, "update_variant", kv_id=action.kv_product_id, product_id=action.hv_product_id,
-              variant_id=action.hv_variant_id, call=call, changes=_jsonable(action.changes.as_dict()))
+        event(
+            self.tenant,
+            "update_variant",
+            kv_id=action.kv_product_id,
+            product_id=action.hv_product_id,
+            variant_id=action.hv_variant_id,
+            call=call,
+            changes=_jsonable(action.changes.as_dict()),
+        )
         self.outcome.updated += 1
         self._ok([action.kv_product_id])
 
@@ -387,12 +473,20 @@ class ProductExecutor:
         try:
             product = self.client.update_product(action.hv_product_id, {"published": False})
         except PlatformError as exc:
-            self._fail(rows, exc, "hide", kv_id=action.kv_group_id, product_id=action.hv_product_id, call=call)
+            self._fail(
+                rows, exc, "hide", kv_id=action.kv_group_id, product_id=action.hv_product_id, call=call
+            )
             return
         link_product(self.tenant, action.kv_group_id, action.hv_product_id, action.pushed)
         self._refresh_product(action.hv_product_id, product)
-        event(self.tenant, "hide", kv_id=action.kv_group_id, product_id=action.hv_product_id, call=call,
-              changes={"published": False, "reason": str(action.reason)})
+        event(
+            self.tenant,
+            "hide",
+            kv_id=action.kv_group_id,
+            product_id=action.hv_product_id,
+            call=call,
+            changes={"published": False, "reason": str(action.reason)},
+        )
         self.outcome.hidden += 1
         self._ok(rows)
 

@@ -26,7 +26,9 @@ def explain(exc: Exception) -> str:
         return _("%(p)s đang giới hạn số lần gọi; ứng dụng sẽ tự thử lại.") % {"p": name}
     if isinstance(exc, TransientError):
         if exc.maybe_committed:
-            return _("%(p)s không trả lời kịp; ứng dụng sẽ kiểm tra lại trước khi thử tiếp để không tạo trùng.") % {"p": name}
+            return _(
+                "%(p)s không trả lời kịp; ứng dụng sẽ kiểm tra lại trước khi thử tiếp để không tạo trùng."
+            ) % {"p": name}
         return _("%(p)s tạm thời không phản hồi; ứng dụng sẽ tự thử lại.") % {"p": name}
     if isinstance(exc, AuthError):
         return _("Mất quyền truy cập %(p)s. Vui lòng kết nối (hoặc cài đặt) lại.") % {"p": name}

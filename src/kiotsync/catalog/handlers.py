@@ -81,8 +81,9 @@ def kiotviet_catalogue(event: InboundEvent, ports: Ports) -> None:
                 stock |= _reread(tenant, {i.product_id for i in items if i.product_id}, ports)
             else:
                 facts = [
-                    ingest.StockFact(i.product_id, i.branch_id, Decimal(str(i.on_hand)),
-                                     Decimal(str(i.reserved)), version)
+                    ingest.StockFact(
+                        i.product_id, i.branch_id, Decimal(str(i.on_hand)), Decimal(str(i.reserved)), version
+                    )
                     for i in items
                     if i.product_id is not None and i.branch_id is not None
                 ]

@@ -64,7 +64,9 @@ def upsert_kv_rows(tenant: Tenant, rows: Iterable[KvProduct]) -> set[int]:
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         with transaction.atomic():
-            existing = {r.kv_id: r for r in KvRow.objects.select_for_update().filter(tenant=tenant, kv_id__in=chunk)}
+            existing = {
+                r.kv_id: r for r in KvRow.objects.select_for_update().filter(tenant=tenant, kv_id__in=chunk)
+            }
             new: list[dict[str, Any]] = []
             updated: list[KvRow] = []
             for kv_id in chunk:
@@ -90,7 +92,9 @@ def mark_kv_deleted(tenant: Tenant, kv_ids: Iterable[int]) -> set[int]:
     ids = set(kv_ids)
     if not ids:
         return set()
-    found = set(KvRow.objects.filter(tenant=tenant, kv_id__in=ids, deleted=False).values_list("kv_id", flat=True))
+    found = set(
+        KvRow.objects.filter(tenant=tenant, kv_id__in=ids, deleted=False).values_list("kv_id", flat=True)
+    )
     KvRow.objects.filter(tenant=tenant, kv_id__in=found).update(deleted=True, updated_at=timezone.now())
     return found
 
@@ -151,8 +155,13 @@ def _apply_stock_chunk(
             if row is None:
                 new.append(
                     {
-                        "tenant": tenant.pk, "kv_id": fact.kv_id, "branch_id": fact.branch_id,
-                        "on_hand": fact.on_hand, "reserved": fact.reserved, "version": fact.version, "dirty": True,
+                        "tenant": tenant.pk,
+                        "kv_id": fact.kv_id,
+                        "branch_id": fact.branch_id,
+                        "on_hand": fact.on_hand,
+                        "reserved": fact.reserved,
+                        "version": fact.version,
+                        "dirty": True,
                     }
                 )
                 changed.add(fact.kv_id)
@@ -171,8 +180,17 @@ def _apply_stock_chunk(
 
 # Field types whose Python values every backend adapts as they are (no preparation needed).
 _PLAIN = {
-    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "ForeignKey", "IntegerField",
-    "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "ForeignKey",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
 }
 
 
@@ -233,7 +251,9 @@ def upsert_hv_products(tenant: Tenant, products: Iterable[HvProduct]) -> set[int
         with transaction.atomic():
             existing = {
                 r.hv_variant_id: r
-                for r in HvVariantRow.objects.select_for_update().filter(tenant=tenant, hv_product_id=product.id)
+                for r in HvVariantRow.objects.select_for_update().filter(
+                    tenant=tenant, hv_product_id=product.id
+                )
             }
             keep = set()
             new: dict[int, dict[str, object]] = {}

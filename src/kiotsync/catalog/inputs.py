@@ -62,11 +62,7 @@ def expand_groups(tenant: Tenant, kv_ids: Collection[int]) -> set[int]:
         keys = set(ids)
         for kv_id, master, unit in rows:
             keys.update(k for k in (kv_id, master, unit) if k)
-        more = set(
-            KvRow.objects.filter(tenant=tenant)
-            .filter(_q_in(keys))
-            .values_list("kv_id", flat=True)
-        )
+        more = set(KvRow.objects.filter(tenant=tenant).filter(_q_in(keys)).values_list("kv_id", flat=True))
         if more <= ids:
             break
         ids |= more
@@ -84,7 +80,9 @@ def stock_dependents(tenant: Tenant, kv_ids: Collection[int]) -> set[int]:
     ids = set(kv_ids)
     if not ids:
         return ids
-    ids |= set(KvRow.objects.filter(tenant=tenant, master_unit_id__in=list(ids)).values_list("kv_id", flat=True))
+    ids |= set(
+        KvRow.objects.filter(tenant=tenant, master_unit_id__in=list(ids)).values_list("kv_id", flat=True)
+    )
     for combo in KvRow.objects.filter(tenant=tenant, type=1, deleted=False).only("kv_id", "data"):
         if any(pid in ids for pid, _q in combo.data.get("components", [])):
             ids.add(combo.kv_id)
@@ -143,7 +141,9 @@ def links(tenant: Tenant, kv_ids: Collection[int] | None = None) -> list[Link]:
     return out
 
 
-def hv_products(tenant: Tenant, product_ids: Collection[int] | None = None, keys: Collection[str] = ()) -> list[HvProduct]:
+def hv_products(
+    tenant: Tenant, product_ids: Collection[int] | None = None, keys: Collection[str] = ()
+) -> list[HvProduct]:
     """Products from the mirror: the given ids, plus any product carrying one of ``keys``
     (SKU or barcode, case-insensitively) so the planner can link instead of duplicating."""
     qs = HvVariantRow.objects.filter(tenant=tenant, deleted=False)
@@ -176,7 +176,10 @@ def observations(tenant: Tenant, kv_ids: Collection[int] | None = None) -> list[
         StockObservation(
             kv_id,
             max(s.version for s in items),
-            tuple(KvInventory(s.branch_id, s.on_hand, s.reserved) for s in sorted(items, key=lambda s: s.branch_id)),
+            tuple(
+                KvInventory(s.branch_id, s.on_hand, s.reserved)
+                for s in sorted(items, key=lambda s: s.branch_id)
+            ),
         )
         for kv_id, items in by_row.items()
     ]

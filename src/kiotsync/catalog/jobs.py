@@ -10,8 +10,8 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 from huey.exceptions import TaskLockedException
 
+from kiotsync.bookkeeping.models import StreamState
 from kiotsync.logs import tenant_context
-from kiotsync.streams.models import StreamState
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import JOBS, get_wiring
 

@@ -37,7 +37,9 @@ def _link_key(tenant: Tenant) -> str:
     return settings.link_key if settings else SyncSettings.LinkKey.CODE
 
 
-def kv_for_haravan_line(tenant: Tenant, variant_id: int | None, sku: str | None, barcode: str | None = None) -> KvRef | None:
+def kv_for_haravan_line(
+    tenant: Tenant, variant_id: int | None, sku: str | None, barcode: str | None = None
+) -> KvRef | None:
     """The KiotViet row a Haravan order line sells, or None when there is none."""
     row: KvRow | None = None
     linked = False
@@ -69,7 +71,9 @@ def haravan_for_kv_product(tenant: Tenant, kv_product_id: int | None, code: str 
         variant = HvVariantRow.objects.filter(tenant=tenant, hv_variant_id=link.hv_variant_id).first()
         return HvRef(link.hv_product_id, link.hv_variant_id, variant.sku if variant else "", True)
     if code:
-        matches = list(HvVariantRow.objects.filter(tenant=tenant, deleted=False, sku__iexact=code.strip())[:2])
+        matches = list(
+            HvVariantRow.objects.filter(tenant=tenant, deleted=False, sku__iexact=code.strip())[:2]
+        )
         if len(matches) == 1:
             v = matches[0]
             return HvRef(v.hv_product_id, v.hv_variant_id, v.sku, False)

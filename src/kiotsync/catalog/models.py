@@ -109,9 +109,7 @@ class HvVariantRow(Searchable):
     SEARCHED = ("product_title", "variant_title", "sku", "barcode")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "hv_variant_id"], name="hvvariant_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["tenant", "hv_variant_id"], name="hvvariant_unique")]
         indexes = [models.Index(fields=["tenant", "sku"]), models.Index(fields=["tenant", "hv_product_id"])]
 
 
@@ -213,21 +211,8 @@ class SyncJob(models.Model):
 
     @property
     def percent(self) -> int:
-        return 100 if self.total == 0 and self.state == self.State.DONE else int(100 * self.done / max(1, self.total))
-
-
-class WriteIntent(models.Model):
-    """A create about to be sent to a platform whose outcome is not yet known.
-
-    Written (and committed) before a non-idempotent create, deleted with the link that records
-    its success. One left behind (timeout, lost answer, worker killed) means "look before you
-    create again": the next run searches the platform for the object and adopts it.
-    """
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="write_intents")
-    key = models.CharField(max_length=120)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="writeintent_unique")]
+        return (
+            100
+            if self.total == 0 and self.state == self.State.DONE
+            else int(100 * self.done / max(1, self.total))
+        )

@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from kiotsync.bookkeeping.models import StreamState
 from kiotsync.httpkit.dates import parse_datetime
 from kiotsync.ports import Ports
-from kiotsync.streams.models import StreamState
 from kiotsync.tenants.models import Tenant
 
 from . import ingest
@@ -68,7 +68,9 @@ def refresh_kiotviet(tenant: Tenant, ports: Ports, *, full: bool = False) -> KvC
     if full:
         # A full read also reveals deletions that happened while we were not listening.
         seen = {p.id for p in products}
-        missing = set(KvRow.objects.filter(tenant=tenant, deleted=False).values_list("kv_id", flat=True)) - seen
+        missing = (
+            set(KvRow.objects.filter(tenant=tenant, deleted=False).values_list("kv_id", flat=True)) - seen
+        )
         changes.deleted |= ingest.mark_kv_deleted(tenant, missing)
     _save_cursor(tenant, stream, timestamp)
     stock_cursor = _cursor(tenant, StreamState.Stream.STOCK)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from kiotsync.core.catalog import StockPlan, plan_stock
 from kiotsync.core.catalog.domain import HvInventoryLevel
+from kiotsync.core.catalog.links import VariantLink
 from kiotsync.haravan.client import HaravanClient
 from kiotsync.haravan.client import StockLine as WireLine
 from kiotsync.httpkit.errors import PlatformError
@@ -80,25 +81,27 @@ def sync_stock(
             rows += inputs.kv_rows(tenant, extra | base_units)
     ids = {r.id for r in rows}
     links = inputs.links(tenant) if scope is None else inputs.links(tenant, ids)
-    variant_links = [link for link in links if getattr(link, "hv_variant_id", None) and link.kv_product_id in ids]  # type: ignore[union-attr]
+    variant_links = [link for link in links if isinstance(link, VariantLink) and link.kv_product_id in ids]
     if not variant_links:
         _mark_clean(tenant, ids, None)
         return outcome
     version_cut = max((o.version for o in inputs.observations(tenant, ids)), default=0)
     location = settings.haravan_location_id
     fresh = set(fresh_variants)
-    to_read = [link.hv_variant_id for link in variant_links if link.hv_variant_id not in fresh]  # type: ignore[union-attr]
+    to_read = [link.hv_variant_id for link in variant_links if link.hv_variant_id not in fresh]
     try:
-        levels = [wire.hv_level(loc) for loc in client.inventory_locations(to_read, [location])] if to_read else []
+        levels = (
+            [wire.hv_level(loc) for loc in client.inventory_locations(to_read, [location])] if to_read else []
+        )
     except PlatformError as exc:
         outcome.error = explain(exc)
         log.warning("reading Haravan stock failed: %s", exc)
         return outcome
     outcome.level_reads = (len(to_read) + 49) // 50
     levels += [
-        HvInventoryLevel(location, link.hv_product_id, link.hv_variant_id, 0, 0)  # type: ignore[union-attr]
+        HvInventoryLevel(location, link.hv_product_id, link.hv_variant_id, 0, 0)
         for link in variant_links
-        if link.hv_variant_id in fresh  # type: ignore[union-attr]
+        if link.hv_variant_id in fresh
     ]
     plan = plan_stock(
         rows,
@@ -124,22 +127,41 @@ def _execute(tenant: Tenant, client, plan: StockPlan, outcome: StockOutcome) -> 
         except PlatformError as exc:
             outcome.failed += len(batch.lines)
             outcome.error = explain(exc)
-            event(tenant, "stock", ok=False, call="POST /com/inventories/adjustorset.json", error=outcome.error,
-                  changes={"lines": len(batch.lines)})
+            event(
+                tenant,
+                "stock",
+                ok=False,
+                call="POST /com/inventories/adjustorset.json",
+                error=outcome.error,
+                changes={"lines": len(batch.lines)},
+            )
             continue
         outcome.batches += 1
         outcome.lines += len(batch.lines)
         _record_targets(tenant, [(line.kv_product_id, line.target, line.basis) for line in batch.lines], now)
         if len(batch.lines) <= 20:
             for line in batch.lines:
-                event(tenant, "stock", kv_id=line.kv_product_id, product_id=line.product_id, variant_id=line.variant_id,
-                      call="POST /com/inventories/adjustorset.json",
-                      changes={"available": line.target, "on_hand_set": line.quantity})
+                event(
+                    tenant,
+                    "stock",
+                    kv_id=line.kv_product_id,
+                    product_id=line.product_id,
+                    variant_id=line.variant_id,
+                    call="POST /com/inventories/adjustorset.json",
+                    changes={"available": line.target, "on_hand_set": line.quantity},
+                )
         else:
-            event(tenant, "stock", call="POST /com/inventories/adjustorset.json", changes={"lines": len(batch.lines)})
+            event(
+                tenant,
+                "stock",
+                call="POST /com/inventories/adjustorset.json",
+                changes={"lines": len(batch.lines)},
+            )
     acks = list(plan.acks)
     for start in range(0, len(acks), 500):
-        _record_targets(tenant, [(a.kv_product_id, a.target, a.basis) for a in acks[start : start + 500]], None)
+        _record_targets(
+            tenant, [(a.kv_product_id, a.target, a.basis) for a in acks[start : start + 500]], None
+        )
     outcome.acks += len(acks)
 
 
@@ -155,15 +177,20 @@ def _record_targets(tenant: Tenant, targets: list[tuple[int, int, Any]], pushed_
     names = ["stock_target", "stock_basis"] + (["stock_pushed_at"] if pushed_at is not None else [])
     fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in names]
     sets = ", ".join(f"{qn(str(f.column))} = %s" for f in fields)
-    tenant_col, kv_col = (qn(str(cast("Field[Any, Any]", meta.get_field(n)).column)) for n in ("tenant", "kv_id"))
+    tenant_col, kv_col = (
+        qn(str(cast("Field[Any, Any]", meta.get_field(n)).column)) for n in ("tenant", "kv_id")
+    )
     sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {tenant_col} = %s AND {kv_col} = %s"
     params = []
     for kv_id, target, basis in targets:
-        values: list[Any] = [target, [list(b) for b in basis]] + ([pushed_at] if pushed_at is not None else [])
+        values: list[Any] = [target, [list(b) for b in basis]] + (
+            [pushed_at] if pushed_at is not None else []
+        )
         prepared = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
         params.append([*prepared, tenant.pk, kv_id])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
 
 def _mark_clean(tenant: Tenant, ids: Collection[int], version_cut: int | None) -> None:
     qs = KvStock.objects.filter(tenant=tenant, kv_id__in=list(ids), dirty=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from kiotsync.bookkeeping import intents
 from kiotsync.core.catalog import Fingerprints, LinkVariant, plan_haravan_to_kiotviet
 from kiotsync.core.catalog.domain import KvCategory
 from kiotsync.core.catalog.keys import normalize_key
@@ -33,7 +34,7 @@ from kiotsync.tenants.models import SyncSettings, Tenant
 from . import ingest, inputs, wire
 from .execute import event, link_variant
 from .failures import explain
-from .models import HvVariantRow, VariantLinkRecord, WriteIntent
+from .models import HvVariantRow, VariantLinkRecord
 from .models import RowState as DbState
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,11 @@ def count_work(p: TransferPlan) -> int:
 
 
 def execute(
-    tenant: Tenant, p: TransferPlan, categories: list[KvCategory], progress: Callable[[int], None], ports: Ports
+    tenant: Tenant,
+    p: TransferPlan,
+    categories: list[KvCategory],
+    progress: Callable[[int], None],
+    ports: Ports,
 ) -> TransferOutcome:
     client = ports.kiotviet(tenant)
     hv_client = ports.haravan(tenant)
@@ -79,8 +84,16 @@ def execute(
 
     for action in p.actions:
         if isinstance(action, LinkVariant):
-            link_variant(tenant, action.kv_product_id, action.hv_product_id, action.hv_variant_id, action.pushed)
-            event(tenant, "link", kv_id=action.kv_product_id, product_id=action.hv_product_id, variant_id=action.hv_variant_id)
+            link_variant(
+                tenant, action.kv_product_id, action.hv_product_id, action.hv_variant_id, action.pushed
+            )
+            event(
+                tenant,
+                "link",
+                kv_id=action.kv_product_id,
+                product_id=action.hv_product_id,
+                variant_id=action.hv_variant_id,
+            )
             outcome.linked += 1
             progress(1)
         elif isinstance(action, CreateKvCategory):
@@ -96,8 +109,14 @@ def execute(
                     for row in HvVariantRow.objects.filter(tenant=tenant, hv_variant_id=action.hv_variant_id):
                         row.sku = code
                         row.save(update_fields=["sku", "updated_at"])
-                    event(tenant, "write_back_sku", product_id=action.hv_product_id, variant_id=action.hv_variant_id,
-                          call=f"PUT /com/variants/{action.hv_variant_id}.json", changes={"sku": code})
+                    event(
+                        tenant,
+                        "write_back_sku",
+                        product_id=action.hv_product_id,
+                        variant_id=action.hv_variant_id,
+                        call=f"PUT /com/variants/{action.hv_variant_id}.json",
+                        changes={"sku": code},
+                    )
                     outcome.skus_written += 1
                 except PlatformError as exc:
                     outcome.failed[action.hv_variant_id] = explain(exc)
@@ -106,27 +125,29 @@ def execute(
     return outcome
 
 
-def _create_category(tenant: Tenant, client, action: CreateKvCategory, ids: dict[str, int], outcome: TransferOutcome) -> None:  # type: ignore[no-untyped-def]
+def _create_category(
+    tenant: Tenant, client, action: CreateKvCategory, ids: dict[str, int], outcome: TransferOutcome
+) -> None:  # type: ignore[no-untyped-def]
     key = normalize_key(action.name)
     if key in ids:
         return
     intent = f"kv:category:{key}"[:120]
     try:
-        if WriteIntent.objects.filter(tenant=tenant, key=intent).exists():
+        if not intents.claim(tenant.pk, intent):
+            # An earlier run's intent: the category may exist already.
             for c in client.list_categories():
                 if normalize_key(c.name or "") == key:
                     ids[key] = c.id
-                    WriteIntent.objects.filter(tenant=tenant, key=intent).delete()
+                    intents.settle(tenant.pk, intent)
                     return
-        WriteIntent.objects.get_or_create(tenant=tenant, key=intent)
         category = client.create_category(action.name)
     except PlatformError as exc:
         if not (isinstance(exc, TransientError) and exc.maybe_committed):
-            WriteIntent.objects.filter(tenant=tenant, key=intent).delete()
+            intents.settle(tenant.pk, intent)
         log.warning("creating KiotViet category failed: %s", exc)
         return
     ids[key] = category.id
-    WriteIntent.objects.filter(tenant=tenant, key=intent).delete()
+    intents.settle(tenant.pk, intent)
     event(tenant, "create_category", call="POST /categories", changes={"name": action.name})
     outcome.categories += 1
 
@@ -141,23 +162,32 @@ def _adopt(client, draft: KvRowDraft) -> kvw.Product | None:  # type: ignore[no-
     linked = set()
     candidates = [p for p in client.list_products(name=draft.name) if (p.name or "") == draft.name]
     if candidates:
-        linked = set(VariantLinkRecord.objects.filter(kv_id__in=[p.id for p in candidates]).values_list("kv_id", flat=True))
+        linked = set(
+            VariantLinkRecord.objects.filter(kv_id__in=[p.id for p in candidates]).values_list(
+                "kv_id", flat=True
+            )
+        )
     free = [p for p in candidates if p.id not in linked]
     return free[-1] if len(free) == 1 else None
 
 
-def _create_products(tenant: Tenant, client, action: CreateKvProducts, category_ids: dict[str, int],  # type: ignore[no-untyped-def]
-                     created_codes: dict[int, str], outcome: TransferOutcome, progress: Callable[[int], None]) -> None:
+def _create_products(
+    tenant: Tenant,
+    client,
+    action: CreateKvProducts,
+    category_ids: dict[str, int],  # type: ignore[no-untyped-def]
+    created_codes: dict[int, str],
+    outcome: TransferOutcome,
+    progress: Callable[[int], None],
+) -> None:
     master = action.master_product_id
     category_id = category_ids.get(normalize_key(action.category_name))
     for draft in action.rows:
         intent = f"kv:create:{draft.hv_variant_id}"
         try:
             product = None
-            if WriteIntent.objects.filter(tenant=tenant, key=intent).exists():
+            if not intents.claim(tenant.pk, intent):
                 product = _adopt(client, draft)
-            else:
-                WriteIntent.objects.get_or_create(tenant=tenant, key=intent)
             if product is None:
                 body = wire.kv_create_body(
                     draft, category_id=category_id, has_variants=action.has_variants, master_product_id=master
@@ -165,10 +195,17 @@ def _create_products(tenant: Tenant, client, action: CreateKvProducts, category_
                 product = client.create_product(body)
         except PlatformError as exc:
             if not (isinstance(exc, TransientError) and exc.maybe_committed):
-                WriteIntent.objects.filter(tenant=tenant, key=intent).delete()
+                intents.settle(tenant.pk, intent)
             outcome.failed[draft.hv_variant_id] = explain(exc)
-            event(tenant, "transfer", product_id=action.hv_product_id, variant_id=draft.hv_variant_id,
-                  call="POST /products", ok=False, error=outcome.failed[draft.hv_variant_id])
+            event(
+                tenant,
+                "transfer",
+                product_id=action.hv_product_id,
+                variant_id=draft.hv_variant_id,
+                call="POST /products",
+                ok=False,
+                error=outcome.failed[draft.hv_variant_id],
+            )
             progress(1)
             if master is None:
                 # Without its master row the group's other rows cannot join it: stop this product.
@@ -180,10 +217,17 @@ def _create_products(tenant: Tenant, client, action: CreateKvProducts, category_
             master = product.id
         ingest.upsert_kv_rows(tenant, [wire.kv_product(product)])
         link_variant(tenant, product.id, action.hv_product_id, draft.hv_variant_id, _no_fingerprints())
-        WriteIntent.objects.filter(tenant=tenant, key=intent).delete()
+        intents.settle(tenant.pk, intent)
         created_codes[draft.hv_variant_id] = product.code or ""
-        event(tenant, "transfer", kv_id=product.id, product_id=action.hv_product_id, variant_id=draft.hv_variant_id,
-              call="POST /products", changes={"code": product.code, "name": draft.name})
+        event(
+            tenant,
+            "transfer",
+            kv_id=product.id,
+            product_id=action.hv_product_id,
+            variant_id=draft.hv_variant_id,
+            call="POST /products",
+            changes={"code": product.code, "name": draft.name},
+        )
         outcome.created += 1
         progress(1)
 

@@ -17,19 +17,20 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from kiotsync.bookkeeping import intents
+from kiotsync.bookkeeping.models import StreamState
 from kiotsync.core.catalog import plan_kiotviet_to_haravan
 from kiotsync.core.catalog.grouping import coalesce_rows, group_id_of
 from kiotsync.haravan.pacing import LeakyBucketPacer
 from kiotsync.logs import tenant_context
 from kiotsync.ports import Ports
-from kiotsync.streams.models import StreamState
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.workers.heartbeat import alive_workers, current_worker_id
 
 from . import inputs, polling, stock_push, transfer
 from .execute import Outcome, ProductExecutor, record_statuses
 from .failures import explain
-from .models import KvRow, ProductLinkRecord, SyncJob, VariantLinkRecord, WriteIntent
+from .models import KvRow, ProductLinkRecord, SyncJob, VariantLinkRecord
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +144,25 @@ def sync_products(
     if scope is None:
         hv_products = inputs.hv_products(tenant)
     else:
-        linked = set(ProductLinkRecord.objects.filter(tenant=tenant, kv_group_id__in=scope).values_list("hv_product_id", flat=True))
-        linked |= set(VariantLinkRecord.objects.filter(tenant=tenant, kv_id__in=scope).values_list("hv_product_id", flat=True))
+        linked = set(
+            ProductLinkRecord.objects.filter(tenant=tenant, kv_group_id__in=scope).values_list(
+                "hv_product_id", flat=True
+            )
+        )
+        linked |= set(
+            VariantLinkRecord.objects.filter(tenant=tenant, kv_id__in=scope).values_list(
+                "hv_product_id", flat=True
+            )
+        )
         keys = {r.barcode if settings.link_key == SyncSettings.LinkKey.BARCODE else r.code for r in rows}
         hv_products = inputs.hv_products(tenant, linked, keys)
     plan = plan_kiotviet_to_haravan(
-        rows, hv_products, links, inputs.core_settings(settings), inputs.opt_outs(tenant), timezone.now(),
+        rows,
+        hv_products,
+        links,
+        inputs.core_settings(settings),
+        inputs.opt_outs(tenant),
+        timezone.now(),
         deleted_kv_ids=deleted,
     )
     by_id = coalesce_rows(rows)
@@ -175,9 +189,15 @@ def sync_products(
 def _clear_settled_intents(tenant: Tenant) -> None:
     """An intent whose product got linked some other way (e.g. found by SKU in the Haravan
     mirror after a lost answer) has served its purpose."""
-    linked = {f"hv:create:{g}" for g in ProductLinkRecord.objects.filter(tenant=tenant).values_list("kv_group_id", flat=True)}
-    linked |= {f"hv:variant:{k}" for k in VariantLinkRecord.objects.filter(tenant=tenant).values_list("kv_id", flat=True)}
-    WriteIntent.objects.filter(tenant=tenant, key__in=linked).delete()
+    linked = {
+        f"hv:create:{g}"
+        for g in ProductLinkRecord.objects.filter(tenant=tenant).values_list("kv_group_id", flat=True)
+    }
+    linked |= {
+        f"hv:variant:{k}"
+        for k in VariantLinkRecord.objects.filter(tenant=tenant).values_list("kv_id", flat=True)
+    }
+    intents.settle(tenant.pk, *linked)
 
 
 def refresh_mirrors(tenant: Tenant, ports: Ports) -> None:
@@ -196,7 +216,11 @@ def _first_error(outcome: Outcome) -> str:
 
 def _stream(tenant: Tenant, stream: str, ok: bool, error: str = "") -> None:
     now = timezone.now()
-    defaults: dict[str, Any] = {"last_success_at": now, "last_error": ""} if ok else {"last_error": error[:2000], "last_error_at": now}
+    defaults: dict[str, Any] = (
+        {"last_success_at": now, "last_error": ""}
+        if ok
+        else {"last_error": error[:2000], "last_error_at": now}
+    )
     StreamState.objects.update_or_create(tenant=tenant, stream=stream, defaults=defaults)
 
 
@@ -303,7 +327,12 @@ def run_job(job_id: int, ports: Ports) -> None:
 
 def _finish(job: SyncJob, state: str, message: str) -> None:
     now = timezone.now()
-    fields: dict[str, Any] = {"state": state, "message": message[:2000], "finished_at": now, "heartbeat_at": now}
+    fields: dict[str, Any] = {
+        "state": state,
+        "message": message[:2000],
+        "finished_at": now,
+        "heartbeat_at": now,
+    }
     if state == SyncJob.State.DONE:
         job.refresh_from_db(fields=["total"])
         fields["done"] = job.total
@@ -312,7 +341,11 @@ def _finish(job: SyncJob, state: str, message: str) -> None:
 
 def _run_sync(tenant: Tenant, job: SyncJob, ports: Ports) -> str:
     _settings(tenant)
-    first = not StreamState.objects.filter(tenant=tenant, stream=StreamState.Stream.PRODUCTS_KV_TO_HV).exclude(cursor="").exists()
+    first = (
+        not StreamState.objects.filter(tenant=tenant, stream=StreamState.Stream.PRODUCTS_KV_TO_HV)
+        .exclude(cursor="")
+        .exists()
+    )
     polling.refresh_kiotviet(tenant, ports, full=first)
     polling.refresh_haravan(tenant, ports, full=True)
     result = sync_products(tenant, None, ports, job)
@@ -325,12 +358,23 @@ def _run_sync(tenant: Tenant, job: SyncJob, ports: Ports) -> str:
 def _run_transfer(tenant: Tenant, job: SyncJob, ports: Ports) -> str:
     _settings(tenant)
     polling.refresh_haravan(tenant, ports, full=True)
-    polling.refresh_kiotviet(tenant, ports, full=not StreamState.objects.filter(tenant=tenant, stream=StreamState.Stream.PRODUCTS_KV_TO_HV).exclude(cursor="").exists())
+    polling.refresh_kiotviet(
+        tenant,
+        ports,
+        full=not StreamState.objects.filter(tenant=tenant, stream=StreamState.Stream.PRODUCTS_KV_TO_HV)
+        .exclude(cursor="")
+        .exists(),
+    )
     plan, categories = transfer.plan(tenant, ports)
     SyncJob.objects.filter(pk=job.pk).update(total=transfer.count_work(plan), done=0)
     outcome = transfer.execute(tenant, plan, categories, _progress(job), ports)
     SyncJob.objects.filter(pk=job.pk).update(failed=len(outcome.failed))
-    _stream(tenant, StreamState.Stream.PRODUCTS_HV_TO_KV, not outcome.failed, next(iter(outcome.failed.values()), ""))
+    _stream(
+        tenant,
+        StreamState.Stream.PRODUCTS_HV_TO_KV,
+        not outcome.failed,
+        next(iter(outcome.failed.values()), ""),
+    )
     return f"created={outcome.created} linked={outcome.linked} skus={outcome.skus_written} failed={len(outcome.failed)}"
 
 

@@ -69,7 +69,11 @@ def kv_product(p: kv.Product) -> KvProduct:
         images=tuple(p.images),
         price_books=tuple(
             KvPriceBookPrice(
-                pb.price_book_id, pb.price or Decimal(0), pb.is_active is not False, pb.start_date, pb.end_date
+                pb.price_book_id,
+                pb.price or Decimal(0),
+                pb.is_active is not False,
+                pb.start_date,
+                pb.end_date,
             )
             for pb in p.price_books
             if pb.price_book_id is not None
@@ -117,7 +121,8 @@ def kv_to_json(row: KvProduct) -> dict[str, Any]:
         "attributes": [[a.name, a.value] for a in row.attributes],
         "images": list(row.images),
         "price_books": [
-            [pb.price_book_id, str(pb.price), pb.is_active, _iso(pb.start), _iso(pb.end)] for pb in row.price_books
+            [pb.price_book_id, str(pb.price), pb.is_active, _iso(pb.start), _iso(pb.end)]
+            for pb in row.price_books
         ],
         "components": [[c.product_id, str(c.quantity)] for c in row.components],
         "modified_at": _iso(row.modified_at),
@@ -157,7 +162,9 @@ def kv_from_json(d: Mapping[str, Any]) -> KvProduct:
     )
 
 
-def kv_stock_from_webhook(items: Iterable[kv.Inventory], raw_items: Sequence[Mapping[str, Any]]) -> list[tuple[kv.Inventory, datetime | None]]:
+def kv_stock_from_webhook(
+    items: Iterable[kv.Inventory], raw_items: Sequence[Mapping[str, Any]]
+) -> list[tuple[kv.Inventory, datetime | None]]:
     """``stock.update`` rows with the modification time each carries (if any)."""
     out = []
     for inv, raw in zip(items, raw_items, strict=False):
@@ -196,7 +203,9 @@ def hv_product(p: hv.Product) -> HvProduct:
         published=p.published,
         options=tuple(o.name or "" for o in sorted(p.options, key=lambda o: o.position or 0)),
         images=tuple(i.src or "" for i in sorted(p.images, key=lambda i: i.position or 0) if i.src),
-        variants=tuple(hv_variant(v, p.id) for v in sorted(p.variants, key=lambda v: (v.position or 0, v.id))),
+        variants=tuple(
+            hv_variant(v, p.id) for v in sorted(p.variants, key=lambda v: (v.position or 0, v.id))
+        ),
     )
 
 
@@ -222,7 +231,9 @@ def hv_variant_json(v: HvVariant) -> dict[str, Any]:
     }
 
 
-def hv_from_rows(product_id: int, product_data: Mapping[str, Any], variants: Iterable[tuple[Any, Mapping[str, Any]]]) -> HvProduct:
+def hv_from_rows(
+    product_id: int, product_data: Mapping[str, Any], variants: Iterable[tuple[Any, Mapping[str, Any]]]
+) -> HvProduct:
     """Rebuild a product from mirror rows: ``variants`` are (row, variant_json) pairs."""
     built = []
     for row, data in variants:

@@ -41,7 +41,9 @@ class KiotVietLoginForm(forms.Form):
         max_length=200,
         error_messages={"required": _("Vui lòng nhập mã bảo mật.")},
         # render_value keeps what the owner typed when the form comes back with an error.
-        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off", "data-testid": "client-secret"}),
+        widget=forms.PasswordInput(
+            render_value=True, attrs={"autocomplete": "off", "data-testid": "client-secret"}
+        ),
     )
 
     def clean_retailer(self) -> str:
@@ -55,17 +57,27 @@ class KiotVietLoginForm(forms.Form):
     def clean_client_id(self) -> str:
         value: str = self.cleaned_data["client_id"].strip()
         if " " in value:
-            raise forms.ValidationError(_("Client ID không được chứa khoảng trắng. Hãy sao chép lại từ KiotViet."))
+            raise forms.ValidationError(
+                _("Client ID không được chứa khoảng trắng. Hãy sao chép lại từ KiotViet.")
+            )
         return value
 
     def clean_client_secret(self) -> str:
         value: str = self.cleaned_data["client_secret"].strip()
         if " " in value:
-            raise forms.ValidationError(_("Mã bảo mật không được chứa khoảng trắng. Hãy sao chép lại từ KiotViet."))
+            raise forms.ValidationError(
+                _("Mã bảo mật không được chứa khoảng trắng. Hãy sao chép lại từ KiotViet.")
+            )
         return value
 
 
-INTERVAL_CHOICES = [(5, _("5 phút")), (15, _("15 phút")), (30, _("30 phút")), (60, _("1 giờ")), (240, _("4 giờ"))]
+INTERVAL_CHOICES = [
+    (5, _("5 phút")),
+    (15, _("15 phút")),
+    (30, _("30 phút")),
+    (60, _("1 giờ")),
+    (240, _("4 giờ")),
+]
 
 FLAG_LABELS = {
     "sync_name": _("Tên sản phẩm"),

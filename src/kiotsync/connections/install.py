@@ -80,8 +80,12 @@ def _finish(session: Any, kind: str, params: Any, ports: Ports) -> tuple[TokenSe
             raise UserFacingError(_("Bạn đã không đồng ý cấp quyền cho ứng dụng trên Haravan."))
         raise UserFacingError(_("Haravan báo lỗi khi đăng nhập: %(error)s") % {"error": params.get("error")})
     # Compared as bytes: a state that is not ASCII (anyone can send one) is a mismatch, not an error.
-    if not pending or pending.get("kind") != kind or not secrets.compare_digest(
-        str(pending.get("state", "")).encode(), str(params.get("state", "")).encode()
+    if (
+        not pending
+        or pending.get("kind") != kind
+        or not secrets.compare_digest(
+            str(pending.get("state", "")).encode(), str(params.get("state", "")).encode()
+        )
     ):
         raise UserFacingError(_("Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng đăng nhập lại."))
     code = params.get("code")
@@ -179,7 +183,9 @@ def on_uninstalled(tenant: Tenant, payload: Any, received_at: datetime, ports: P
         return "already uninstalled"
     installed_at = tenant.installed_at
     said = parse_haravan_datetime(payload.get("uninstalled_at")) if isinstance(payload, dict) else None
-    if installed_at is not None and (received_at < installed_at or (said is not None and said <= installed_at)):
+    if installed_at is not None and (
+        received_at < installed_at or (said is not None and said <= installed_at)
+    ):
         log.info("app/uninstalled older than the current installation: ignored")
         return "older than the current installation"
     if HaravanInstallation.objects.filter(tenant=tenant).exists():

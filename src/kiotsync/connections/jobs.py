@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 def refresh_haravan_tokens() -> None:
     """Renew every shop token that expires within the refresh margin."""
     oauth = get_wiring().haravan_oauth()
-    for install in HaravanInstallation.objects.select_related("tenant").filter(tenant__status=Tenant.Status.ACTIVE):
+    for install in HaravanInstallation.objects.select_related("tenant").filter(
+        tenant__status=Tenant.Status.ACTIVE
+    ):
         with tenant_context(install.tenant):
             try:
                 refresh_if_needed(install.tenant, oauth)

@@ -55,23 +55,39 @@ def _explain(exc: PlatformError) -> UserFacingError:
     if isinstance(exc, AuthError):
         if exc.code == "invalid_client" or exc.status == 400:
             return UserFacingError(
-                _("Client ID hoặc mã bảo mật không đúng. Hãy sao chép lại trong KiotViet: Thiết lập cửa hàng → Thiết lập kết nối API."),
+                _(
+                    "Client ID hoặc mã bảo mật không đúng. Hãy sao chép lại trong KiotViet: Thiết lập cửa hàng → Thiết lập kết nối API."
+                ),
                 code="invalid_client",
             )
         return UserFacingError(
-            _("Tên gian hàng không khớp với Client ID này. Kiểm tra lại tên gian hàng (phần đầu địa chỉ đăng nhập KiotViet)."),
+            _(
+                "Tên gian hàng không khớp với Client ID này. Kiểm tra lại tên gian hàng (phần đầu địa chỉ đăng nhập KiotViet)."
+            ),
             field="retailer",
             code="retailer_mismatch",
         )
     if isinstance(exc, ForbiddenError):
-        return UserFacingError(_("Tài khoản KiotViet này chưa được phép dùng kết nối API (gói dịch vụ?)."), code="forbidden")
+        return UserFacingError(
+            _("Tài khoản KiotViet này chưa được phép dùng kết nối API (gói dịch vụ?)."), code="forbidden"
+        )
     if isinstance(exc, RateLimitedError):
-        return UserFacingError(_("KiotViet đang giới hạn số lần gọi. Vui lòng thử lại sau ít phút."), code="rate_limited")
+        return UserFacingError(
+            _("KiotViet đang giới hạn số lần gọi. Vui lòng thử lại sau ít phút."), code="rate_limited"
+        )
     if isinstance(exc, TransientError):
-        return UserFacingError(_("Không kết nối được KiotViet lúc này. Vui lòng thử lại sau ít phút."), code="unavailable")
+        return UserFacingError(
+            _("Không kết nối được KiotViet lúc này. Vui lòng thử lại sau ít phút."), code="unavailable"
+        )
     if isinstance(exc, NotFoundError):
-        return UserFacingError(_("Không tìm thấy gian hàng KiotViet này. Kiểm tra lại tên gian hàng."), field="retailer", code="not_found")
-    return UserFacingError(_("KiotViet từ chối đăng nhập: %(message)s") % {"message": exc.message}, code="rejected")
+        return UserFacingError(
+            _("Không tìm thấy gian hàng KiotViet này. Kiểm tra lại tên gian hàng."),
+            field="retailer",
+            code="not_found",
+        )
+    return UserFacingError(
+        _("KiotViet từ chối đăng nhập: %(message)s") % {"message": exc.message}, code="rejected"
+    )
 
 
 def connect(tenant: Tenant, creds: Credentials, ports: Ports) -> KiotVietConnection:

@@ -57,7 +57,9 @@ def check_kiotviet(tenant: Tenant, ports: Ports) -> Checked:
                 out.error = str(exc.message)
                 continue
             KiotVietWebhook.objects.update_or_create(
-                tenant=tenant, type=kind, defaults={"kiotviet_id": hook.id or 0, "url": url, "is_active": True}
+                tenant=tenant,
+                type=kind,
+                defaults={"kiotviet_id": hook.id or 0, "url": url, "is_active": True},
             )
             out.repaired.append(kind)
     except PlatformError as exc:

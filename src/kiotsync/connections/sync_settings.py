@@ -44,10 +44,14 @@ def load_choices(tenant: Tenant, ports: Ports) -> Choices:
         choices.price_books = [(p.id, p.name or str(p.id)) for p in kv.list_pricebooks() if p.id is not None]
     except PlatformError as exc:
         log.warning("loading kiotviet choices failed: %s", exc)
-        choices.errors.append(str(_("Không đọc được chi nhánh và bảng giá từ KiotViet: %(m)s") % {"m": exc.message}))
+        choices.errors.append(
+            str(_("Không đọc được chi nhánh và bảng giá từ KiotViet: %(m)s") % {"m": exc.message})
+        )
     try:
         hv = ports.haravan(tenant)
-        choices.locations = [(loc.id, loc.name or str(loc.id)) for loc in hv.list_locations() if loc.id is not None]
+        choices.locations = [
+            (loc.id, loc.name or str(loc.id)) for loc in hv.list_locations() if loc.id is not None
+        ]
     except PlatformError as exc:
         log.warning("loading haravan locations failed: %s", exc)
         choices.errors.append(str(_("Không đọc được danh sách kho từ Haravan: %(m)s") % {"m": exc.message}))
@@ -68,7 +72,9 @@ def initial(settings: SyncSettings, choices: Choices) -> dict[str, Any]:
     if settings.configured_at is None:
         # First visit: propose the first branch and the primary (first) location.
         data["order_branch"] = data["order_branch"] or (choices.branches[0][0] if choices.branches else None)
-        data["haravan_location"] = data["haravan_location"] or (choices.locations[0][0] if choices.locations else None)
+        data["haravan_location"] = data["haravan_location"] or (
+            choices.locations[0][0] if choices.locations else None
+        )
     for flag in SyncSettings.FIELD_FLAGS:
         data[flag] = getattr(settings, flag)
     return data
@@ -99,7 +105,9 @@ def save(tenant: Tenant, cleaned: dict[str, Any], choices: Choices) -> SyncSetti
 
 
 STOCK_EXPLAIN = {
-    SyncSettings.StockMode.ALL_BRANCHES: _("Cộng tồn kho (có thể bán) của tất cả chi nhánh rồi đưa lên Haravan."),
+    SyncSettings.StockMode.ALL_BRANCHES: _(
+        "Cộng tồn kho (có thể bán) của tất cả chi nhánh rồi đưa lên Haravan."
+    ),
     SyncSettings.StockMode.ORDER_BRANCH: _("Chỉ lấy tồn kho của chi nhánh đã chọn ở mục 1."),
 }
 ORDER_EXPLAIN = {

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kiotsync.bookkeeping.models import StreamState
 from kiotsync.crypto import mask
 from kiotsync.inbox.dispatch import haravan_topics
 from kiotsync.pages.access import tenant_required
 from kiotsync.pages.session import sign_in, sign_out
-from kiotsync.streams.models import StreamState
 from kiotsync.tenants.models import KiotVietConnection, SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
 
@@ -87,7 +87,9 @@ def install_callback(request: HttpRequest) -> HttpResponse:
     if outcome.resumed_auto_sync:
         messages.info(
             request,
-            _("Tự đồng bộ vẫn đang bật: những thay đổi trong thời gian gỡ ứng dụng sẽ được đồng bộ trong vài phút."),
+            _(
+                "Tự đồng bộ vẫn đang bật: những thay đổi trong thời gian gỡ ứng dụng sẽ được đồng bộ trong vài phút."
+            ),
         )
     return redirect("home")
 
@@ -160,16 +162,23 @@ def connection(request: HttpRequest) -> HttpResponse:
     install_row = getattr(tenant, "haravan", None)
     hv_ok = bool(install_row and install_row.webhooks_subscribed_at and not install_row.webhooks_error)
     hv_text = (install_row.webhooks_error if install_row else "") or (
-        _("Đăng ký lúc %(t)s") % {"t": timezone.localtime(install_row.webhooks_subscribed_at).strftime("%d/%m/%Y %H:%M")}
+        _("Đăng ký lúc %(t)s")
+        % {"t": timezone.localtime(install_row.webhooks_subscribed_at).strftime("%d/%m/%Y %H:%M")}
         if install_row and install_row.webhooks_subscribed_at
         else _("Chưa đăng ký")
     )
     if install_row and install_row.webhooks_missing:
         hv_ok = False
-        hv_text = _("Thiếu trong trang đối tác Haravan: %(topics)s") % {"topics": install_row.webhooks_missing}
+        hv_text = _("Thiếu trong trang đối tác Haravan: %(topics)s") % {
+            "topics": install_row.webhooks_missing
+        }
     states = {s.stream: s for s in StreamState.objects.filter(tenant=tenant)}
     streams = [
-        (label, states[value].last_success_at if value in states else None, states[value].last_error if value in states else "")
+        (
+            label,
+            states[value].last_success_at if value in states else None,
+            states[value].last_error if value in states else "",
+        )
         for value, label in StreamState.Stream.choices
     ]
     context = {
@@ -189,7 +198,11 @@ def connection(request: HttpRequest) -> HttpResponse:
 def disconnect(request: HttpRequest) -> HttpResponse:
     tenant: Tenant = request.tenant  # type: ignore[attr-defined]
     if request.method == "GET":
-        template = "kiotsync/_disconnect_confirm.html" if request.headers.get("HX-Request") else "kiotsync/disconnect.html"
+        template = (
+            "kiotsync/_disconnect_confirm.html"
+            if request.headers.get("HX-Request")
+            else "kiotsync/disconnect.html"
+        )
         return render(request, template, {"conn": tenant.kiotviet})
     retailer = tenant.kiotviet.retailer
     kiotviet_connection.disconnect(tenant, get_wiring())
@@ -200,12 +213,14 @@ def disconnect(request: HttpRequest) -> HttpResponse:
 @tenant_required(connected=True)
 @require_POST
 def check_webhooks(request: HttpRequest) -> HttpResponse:
-    """"Kiểm tra webhook": the periodic registration check, now."""
+    """ "Kiểm tra webhook": the periodic registration check, now."""
     tenant: Tenant = request.tenant  # type: ignore[attr-defined]
     haravan, kiotviet = check_tenant(tenant, get_wiring(), haravan_topics())
     repaired = [*kiotviet.repaired, *(["Haravan"] if haravan.repaired else [])]
     if haravan.error or kiotviet.error:
-        messages.error(request, _("Không kiểm tra hết được webhook: %(m)s") % {"m": kiotviet.error or haravan.error})
+        messages.error(
+            request, _("Không kiểm tra hết được webhook: %(m)s") % {"m": kiotviet.error or haravan.error}
+        )
     elif repaired:
         messages.success(request, _("Đã đăng ký lại webhook: %(names)s.") % {"names": ", ".join(repaired)})
     else:

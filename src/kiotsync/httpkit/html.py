@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import nh3
 
-_ATTRIBUTES: dict[str, set[str]] = {
-    tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()
-}
+_ATTRIBUTES: dict[str, set[str]] = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
 # Editors in both back offices style text inline and size images; CSS in a style attribute runs
 # no script in any current browser.
 _ATTRIBUTES["*"] = _ATTRIBUTES.get("*", set()) | {"style", "class", "align", "width", "height", "title"}

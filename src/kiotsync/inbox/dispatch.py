@@ -108,8 +108,12 @@ def requeue_stale_events(queue: Queue, older_than: timedelta = timedelta(minutes
     that is only slow is merely looked at twice."""
     cutoff = timezone.now() - older_than
     pending = InboundEvent.objects.filter(state=InboundEvent.State.PENDING, received_at__lt=cutoff)
-    pending.filter(attempts__gte=MAX_ATTEMPTS).update(state=InboundEvent.State.FAILED, processed_at=timezone.now())
-    ids = list(pending.filter(attempts__lt=MAX_ATTEMPTS).order_by("received_at").values_list("pk", flat=True)[:500])
+    pending.filter(attempts__gte=MAX_ATTEMPTS).update(
+        state=InboundEvent.State.FAILED, processed_at=timezone.now()
+    )
+    ids = list(
+        pending.filter(attempts__lt=MAX_ATTEMPTS).order_by("received_at").values_list("pk", flat=True)[:500]
+    )
     for pk in ids:
         queue.wake(PROCESS_JOB, pk)
     return len(ids)

@@ -12,13 +12,13 @@ from . import dispatch
 
 
 @JOBS.register(dispatch.PROCESS_JOB)
-@db_task(retries=5, retry_delay=10)
+@db_task(retries=5, retry_delay=10)  # type: ignore[untyped-decorator]
 def process_inbound(event_id: int) -> None:
     wiring = get_wiring()
     dispatch.process_event(event_id, wiring, wiring.handlers)
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
 def redeliver_pending_events() -> None:
     """Backstop: pick up inbox rows whose wake-up was lost (process died before enqueue)."""
     dispatch.requeue_stale_events(get_wiring().queue)

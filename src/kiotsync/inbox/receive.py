@@ -95,14 +95,21 @@ def receive_haravan(raw: bytes, headers: Any, ports: Ports) -> Receipt:
         return Receipt(400, False, note="not JSON")
     named = _org_named_in_body(topic, payload)
     if named and header_org and named != header_org:
-        log.warning("haravan webhook %s names org %s in its body but %s in its header: refused", topic, named, header_org)
+        log.warning(
+            "haravan webhook %s names org %s in its body but %s in its header: refused",
+            topic,
+            named,
+            header_org,
+        )
         return Receipt(403, False, note="org mismatch")
     orgid = named or header_org
     tenant = Tenant.objects.filter(orgid=orgid).first() if orgid else None
     if tenant is None:
         return Receipt(200, False, note="unknown shop")
     with tenant_context(tenant):
-        event = _store(tenant, InboundEvent.Platform.HARAVAN, topic, _haravan_key(orgid, topic, payload, raw), payload)
+        event = _store(
+            tenant, InboundEvent.Platform.HARAVAN, topic, _haravan_key(orgid, topic, payload, raw), payload
+        )
         if event is None:
             return Receipt(200, False, note="duplicate")
         log.info("haravan webhook stored: topic=%s id=%s", topic, event.pk)
@@ -140,7 +147,11 @@ def receive_kiotviet(public_id: str, raw: bytes, headers: Any, ports: Ports) -> 
             return Receipt(200, False, note="not an envelope")
         topics = sorted({n.type for n in envelope.notifications})
         event = _store(
-            tenant, InboundEvent.Platform.KIOTVIET, ",".join(topics)[:100], _kiotviet_key(envelope.id, payload), payload
+            tenant,
+            InboundEvent.Platform.KIOTVIET,
+            ",".join(topics)[:100],
+            _kiotviet_key(envelope.id, payload),
+            payload,
         )
         if event is None:
             return Receipt(200, False, note="duplicate")

@@ -25,7 +25,9 @@ def _raw_body(request: HttpRequest) -> bytes | None:
 
 
 def _answer(receipt: inbound.Receipt) -> JsonResponse:
-    return JsonResponse({"ok": receipt.status < 300, "stored": receipt.stored, "note": receipt.note}, status=receipt.status)
+    return JsonResponse(
+        {"ok": receipt.status < 300, "stored": receipt.stored, "note": receipt.note}, status=receipt.status
+    )
 
 
 @csrf_exempt
@@ -35,7 +37,11 @@ def haravan_webhook(request: HttpRequest) -> HttpResponse:
         # Registration handshake (digest §1.7): echo hub.challenge when the verify token matches.
         expected = get_wiring().config.haravan_webhook_verify_token
         token = request.GET.get("hub.verify_token", "")
-        if request.GET.get("hub.mode") == "subscribe" and expected and secrets.compare_digest(token, expected):
+        if (
+            request.GET.get("hub.mode") == "subscribe"
+            and expected
+            and secrets.compare_digest(token, expected)
+        ):
             return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
         return HttpResponse("verify token mismatch", status=403, content_type="text/plain")
     raw = _raw_body(request)

@@ -55,54 +55,65 @@ class Executor:
         return self.hv_order_id
 
     def run(self, action: core.OrderAction) -> Outcome:
-        if isinstance(action, core.CreateKvOrder):
-            return self._create_kv_order(action.draft)
-        if isinstance(action, core.CancelKvOrder):
-            kv = self._kv()
-            for invoice_id in action.invoice_ids:
-                kv.cancel_invoice(invoice_id)
-            kv.cancel_order(action.kv_order_id, void_payment=True)
-            return Outcome(touched_kv=True)
-        if isinstance(action, core.ConfirmKvOrder):
-            order = self._kv().update_order(action.kv_order_id, {"status": 5})
-            return Outcome(kv_order=order.raw, touched_kv=True)
-        if isinstance(action, core.CreateKvInvoice):
-            invoice = self._kv().create_invoice(wire.kv_invoice_body(action.draft, self.branch_id))
-            return Outcome(new_id=invoice.id, code=invoice.code or "", touched_kv=True)
-        if isinstance(action, core.SetKvDelivery):
-            self._kv().update_invoice(
-                action.invoice_id, {"deliveryDetail": {"status": action.delivery_status}}
-            )
-            return Outcome(touched_kv=True)
-        if isinstance(action, core.SetKvCodCollected):
-            self._kv().update_invoice(action.invoice_id, {"codPaymentMethod": COD_COLLECTED_METHOD})
-            return Outcome(touched_kv=True)
-        if isinstance(action, core.CreateHvOrder):
-            return self._create_hv_order(action.draft)
-        if isinstance(action, core.ConfirmHvOrder):
-            return Outcome(hv_order=self._hv().confirm_order(self._hv_id()).raw, touched_hv=True)
-        if isinstance(action, core.CloseHvOrder):
-            return Outcome(hv_order=self._hv().close_order(self._hv_id()).raw, touched_hv=True)
-        if isinstance(action, core.CancelHvOrder):
-            cancelled = self._hv().cancel_order(self._hv_id(), reason=action.reason, restock=action.restock)
-            return Outcome(hv_order=cancelled.raw, touched_hv=True)
-        if isinstance(action, core.CreateHvFulfillment):
-            f = self._hv().create_fulfillment(self._hv_id(), wire.hv_fulfillment_body(action))
-            return Outcome(new_id=f.id, touched_hv=True)
-        if isinstance(action, core.SetHvCarrier):
-            self._hv().set_carrier_status(
-                self._hv_id(),
-                action.fulfillment_id,
-                carrier_status_code=action.carrier,
-                carrier_cod_status_code=action.cod,
-            )
-            return Outcome(touched_hv=True)
-        if isinstance(action, core.CaptureHvPayment):
-            self._hv().create_transaction(self._hv_id(), action.amount, "capture")
-            return Outcome(touched_hv=True)
-        if isinstance(action, core.AdoptPair):
-            return Outcome()
-        raise TypeError(f"unknown order action {action!r}")
+        step = _STEPS.get(type(action))
+        if step is None:
+            raise TypeError(f"unknown order action {action!r}")
+        return step(self, action)
+
+    # -- KiotViet --------------------------------------------------------------------------
+    def _cancel_kv_order(self, action: core.CancelKvOrder) -> Outcome:
+        kv = self._kv()
+        for invoice_id in action.invoice_ids:
+            kv.cancel_invoice(invoice_id)
+        kv.cancel_order(action.kv_order_id, void_payment=True)
+        return Outcome(touched_kv=True)
+
+    def _confirm_kv_order(self, action: core.ConfirmKvOrder) -> Outcome:
+        order = self._kv().update_order(action.kv_order_id, {"status": 5})
+        return Outcome(kv_order=order.raw, touched_kv=True)
+
+    def _create_kv_invoice(self, action: core.CreateKvInvoice) -> Outcome:
+        invoice = self._kv().create_invoice(wire.kv_invoice_body(action.draft, self.branch_id))
+        return Outcome(new_id=invoice.id, code=invoice.code or "", touched_kv=True)
+
+    def _set_kv_delivery(self, action: core.SetKvDelivery) -> Outcome:
+        self._kv().update_invoice(action.invoice_id, {"deliveryDetail": {"status": action.delivery_status}})
+        return Outcome(touched_kv=True)
+
+    def _set_kv_cod_collected(self, action: core.SetKvCodCollected) -> Outcome:
+        self._kv().update_invoice(action.invoice_id, {"codPaymentMethod": COD_COLLECTED_METHOD})
+        return Outcome(touched_kv=True)
+
+    # -- Haravan ---------------------------------------------------------------------------
+    def _confirm_hv_order(self, action: core.ConfirmHvOrder) -> Outcome:
+        return Outcome(hv_order=self._hv().confirm_order(self._hv_id()).raw, touched_hv=True)
+
+    def _close_hv_order(self, action: core.CloseHvOrder) -> Outcome:
+        return Outcome(hv_order=self._hv().close_order(self._hv_id()).raw, touched_hv=True)
+
+    def _cancel_hv_order(self, action: core.CancelHvOrder) -> Outcome:
+        cancelled = self._hv().cancel_order(self._hv_id(), reason=action.reason, restock=action.restock)
+        return Outcome(hv_order=cancelled.raw, touched_hv=True)
+
+    def _create_hv_fulfillment(self, action: core.CreateHvFulfillment) -> Outcome:
+        f = self._hv().create_fulfillment(self._hv_id(), wire.hv_fulfillment_body(action))
+        return Outcome(new_id=f.id, touched_hv=True)
+
+    def _set_hv_carrier(self, action: core.SetHvCarrier) -> Outcome:
+        self._hv().set_carrier_status(
+            self._hv_id(),
+            action.fulfillment_id,
+            carrier_status_code=action.carrier,
+            carrier_cod_status_code=action.cod,
+        )
+        return Outcome(touched_hv=True)
+
+    def _capture_hv_payment(self, action: core.CaptureHvPayment) -> Outcome:
+        self._hv().create_transaction(self._hv_id(), action.amount, "capture")
+        return Outcome(touched_hv=True)
+
+    def _adopt_pair(self, action: core.AdoptPair) -> Outcome:
+        return Outcome()
 
     # -- creations ---------------------------------------------------------------------------
     def _create_kv_order(self, draft: core.KvOrderDraft) -> Outcome:
@@ -141,3 +152,22 @@ def line_map(order: Mapping[str, Any], draft: core.HvOrderDraft) -> dict[int, in
                 wanted.pop(i)
                 break
     return out
+
+
+#: Action type → the executor step that carries it out.
+_STEPS: dict[type, Callable[[Executor, Any], Outcome]] = {
+    core.CreateKvOrder: lambda ex, a: ex._create_kv_order(a.draft),
+    core.CancelKvOrder: Executor._cancel_kv_order,
+    core.ConfirmKvOrder: Executor._confirm_kv_order,
+    core.CreateKvInvoice: Executor._create_kv_invoice,
+    core.SetKvDelivery: Executor._set_kv_delivery,
+    core.SetKvCodCollected: Executor._set_kv_cod_collected,
+    core.CreateHvOrder: lambda ex, a: ex._create_hv_order(a.draft),
+    core.ConfirmHvOrder: Executor._confirm_hv_order,
+    core.CloseHvOrder: Executor._close_hv_order,
+    core.CancelHvOrder: Executor._cancel_hv_order,
+    core.CreateHvFulfillment: Executor._create_hv_fulfillment,
+    core.SetHvCarrier: Executor._set_hv_carrier,
+    core.CaptureHvPayment: Executor._capture_hv_payment,
+    core.AdoptPair: Executor._adopt_pair,
+}

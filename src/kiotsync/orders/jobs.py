@@ -34,7 +34,9 @@ def import_orders(tenant_id: int, since: str) -> None:
 def backstop() -> None:
     """Poll every connected shop, then wake retries that are due and triggers that were lost."""
     wiring = get_wiring()
-    for conn in KiotVietConnection.objects.select_related("tenant").filter(tenant__status=Tenant.Status.ACTIVE):
+    for conn in KiotVietConnection.objects.select_related("tenant").filter(
+        tenant__status=Tenant.Status.ACTIVE
+    ):
         try:
             polling.poll_tenant(conn.tenant, wiring)
         except Exception:  # one shop's failure must not stop the others

@@ -1,7 +1,8 @@
 """Order sync records: one link per order pair, its timeline, and per-tenant polling state.
 
 ``OrderLink`` is the exactly-once anchor: unique per (tenant, Haravan order) and per (tenant,
-KiotViet order); a worker holds its lease while it pushes; ``intent`` records a creation whose
+KiotViet order); a worker holds its lease while it pushes; a write intent
+(:mod:`kiotsync.bookkeeping.intents`, key ``order:create:<link>``) records a creation whose
 outcome is not known yet (written *before* the call), so the next attempt looks for the record
 before creating again. ``memory`` holds what was mirrored each way (see
 :class:`kiotsync.core.orders.Memory`).
@@ -73,7 +74,6 @@ class OrderLink(Searchable):
     skip_params = models.JSONField(default=dict, blank=True)
     forced = models.BooleanField(default=False)
     memory = models.JSONField(default=dict, blank=True)
-    intent = models.JSONField(default=dict, blank=True)
     needs_sync = models.BooleanField(default=True)
     queued_at = models.DateTimeField(null=True, blank=True)  # last time a sync job was queued
     attempts = models.PositiveIntegerField(default=0)

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from kiotsync.bookkeeping.models import StreamState
 from kiotsync.httpkit.errors import PlatformError
 from kiotsync.logs import tenant_context
 from kiotsync.ports import Ports
-from kiotsync.streams.models import StreamState
 from kiotsync.tenants.models import SyncSettings, Tenant
 
 from .ingest import feed_for, ingest_haravan, ingest_kiotviet_invoice, ingest_kiotviet_order, sync_since

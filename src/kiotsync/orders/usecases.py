@@ -7,8 +7,9 @@ merchant, or a transient failure schedules a retry.
 
 Exactly once, in order of defence:
 1. one link per order on each platform (unique constraints), one worker per link (lease);
-2. before a creation the link records its ``intent`` (committed first); the intent is cleared
-   only when the answer arrived or the platform provably did nothing. A run that finds an intent
+2. before a creation a write intent is committed (:mod:`kiotsync.bookkeeping.intents`, key
+   ``order:create:<link>``); it is settled only when the answer arrived or the platform provably
+   did nothing. A run that finds an intent
    looks for the record by its marker (KiotViet: ``[HRV:<id>]`` in the description; Haravan: the
    ``KiotViet`` note attribute) and adopts it instead of creating a second one — this covers a
    timeout after the platform committed and a worker killed mid-push;
@@ -27,6 +28,7 @@ from typing import Any, NoReturn
 from django.db import transaction
 from django.utils import timezone
 
+from kiotsync.bookkeeping import intents
 from kiotsync.core import orders as core
 from kiotsync.haravan.client import HaravanClient
 from kiotsync.httpkit.dates import parse_datetime
@@ -196,9 +198,13 @@ class _Run:
         display.describe_kiotviet(link, kv)
 
     # -- unknown outcomes --------------------------------------------------------------------
+    @property
+    def intent_key(self) -> str:
+        return f"order:create:{self.link.pk}"
+
     def recover(self) -> None:
         link = self.link
-        intent = link.intent or {}
+        intent = intents.pending(self.tenant.pk, self.intent_key)
         if not intent:
             return
         at = parse_datetime(intent.get("at")) or timezone.now()
@@ -247,8 +253,9 @@ class _Run:
                     f"Tìm thấy đơn Haravan {link.hv_name} đã tạo ở lần trước; dùng lại.",
                     en=f"Found Haravan order {link.hv_name} made by the previous attempt; using it.",
                 )
-        link.intent = {}
-        self.save()
+        with transaction.atomic():
+            self.save()
+            intents.settle(self.tenant.pk, self.intent_key)
 
     def adopt_kv(self, order: KvOrderWire, intent: Mapping[str, Any]) -> None:
         link = self.link
@@ -295,8 +302,7 @@ class _Run:
         link = self.link
         memory = core.Memory.from_json(link.memory)
         if isinstance(action, _CREATIONS):
-            link.intent = self.intent_for(action, memory)
-            self.save("intent")
+            intents.announce(self.tenant.pk, self.intent_key, self.intent_for(action, memory))
         executor = Executor(
             self.kv,
             self.hv,
@@ -309,8 +315,7 @@ class _Run:
         except Exception as exc:
             failure = classify(exc)
             if isinstance(action, _CREATIONS) and not (failure.transient and failure.maybe_committed):
-                link.intent = {}  # the platform provably did not create it
-                self.save("intent")
+                intents.settle(self.tenant.pk, self.intent_key)  # the platform provably did not create it
             if failure.transient and failure.maybe_committed:
                 link.kv_stale = link.kv_stale or bool(link.kv_order_id)
                 link.hv_stale = link.hv_stale or bool(link.hv_order_id)
@@ -355,12 +360,12 @@ class _Run:
             if isinstance(action, core.CreateKvOrder):
                 link.kv_order_id = outcome.new_id
                 link.kv_order_code = outcome.code
-                link.intent = {}
+                intents.settle(self.tenant.pk, self.intent_key)
                 if outcome.kv_order is not None:
                     self.store_kv(outcome.kv_order, [])
             elif isinstance(action, core.CreateHvOrder):
                 link.hv_order_id = outcome.new_id
-                link.intent = {}
+                intents.settle(self.tenant.pk, self.intent_key)
                 if outcome.hv_order is not None:
                     self.store_hv(outcome.hv_order, force=True)
             else:
@@ -414,7 +419,9 @@ class _Run:
                 if failure.retry_after:
                     delay = max(delay, min(failure.retry_after, 3600))
                 code = (
-                    core.OrderReasonCode.CHECKING_PREVIOUS if link.intent else core.OrderReasonCode.RETRYING
+                    core.OrderReasonCode.CHECKING_PREVIOUS
+                    if intents.pending(self.tenant.pk, self.intent_key) is not None
+                    else core.OrderReasonCode.RETRYING
                 )
                 reason = core.OrderReason.of(
                     code, platform=name, attempt=link.attempts, max=len(self.retry_delays)

@@ -32,7 +32,14 @@ class KiotVietInline(admin.StackedInline):
 
 class HaravanInline(admin.StackedInline):
     model = HaravanInstallation
-    fields = ("owner_email", "scopes", "expires_at", "refreshed_at", "webhooks_subscribed_at", "webhooks_error")
+    fields = (
+        "owner_email",
+        "scopes",
+        "expires_at",
+        "refreshed_at",
+        "webhooks_subscribed_at",
+        "webhooks_error",
+    )
     readonly_fields = fields
     can_delete = False
     extra = 0

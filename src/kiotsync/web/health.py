@@ -28,4 +28,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         checks["queue"] = f"error: {type(exc).__name__}"
     ok = checks["database"] == "ok" and checks["queue"] == "ok"
-    return JsonResponse({"status": "ok" if ok else "error", **checks, "queues": queues}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "error", **checks, "queues": queues}, status=200 if ok else 503
+    )

@@ -45,6 +45,8 @@ def current_worker_id() -> str:
 def alive_workers(now: datetime | None = None) -> set[str]:
     now = now or timezone.now()
     return set(WorkerBeat.objects.filter(beat_at__gte=now - ALIVE_WITHIN).values_list("worker_id", flat=True))
+
+
 # A probe unanswered this long is sent again (the first was lost with a killed worker).
 PROBE_RESEND = timedelta(minutes=2)
 
@@ -114,7 +116,9 @@ class Heartbeat:
         if QueueProbe.objects.filter(queue=self.queue).filter(answered).update(sent_at=now, resent_at=None):
             queue_probe(self.queue, now.isoformat())
             return
-        lost = Q(sent_at__lt=now - PROBE_RESEND) & (Q(resent_at__isnull=True) | Q(resent_at__lt=now - PROBE_RESEND))
+        lost = Q(sent_at__lt=now - PROBE_RESEND) & (
+            Q(resent_at__isnull=True) | Q(resent_at__lt=now - PROBE_RESEND)
+        )
         row = QueueProbe.objects.filter(queue=self.queue).filter(lost).first()
         if (
             row is not None

@@ -5,164 +5,333 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HvVariantRow',
+            name="HvVariantRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hv_product_id', models.BigIntegerField()),
-                ('hv_variant_id', models.BigIntegerField()),
-                ('product_title', models.CharField(max_length=500)),
-                ('variant_title', models.CharField(blank=True, max_length=500)),
-                ('sku', models.CharField(blank=True, max_length=100)),
-                ('barcode', models.CharField(blank=True, max_length=64)),
-                ('price', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('product_type', models.CharField(blank=True, max_length=255)),
-                ('published', models.BooleanField(default=True)),
-                ('deleted', models.BooleanField(default=False)),
-                ('product_data', models.JSONField(default=dict)),
-                ('state', models.CharField(choices=[('pending', 'Chưa đồng bộ'), ('linked', 'Đã có trên Haravan'), ('planned', 'Đang chờ đồng bộ'), ('opted_out', 'Không đồng bộ'), ('not_applicable', 'Không cần đồng bộ'), ('needs_attention', 'Cần xử lý'), ('error', 'Lỗi')], default='pending', max_length=20)),
-                ('reason_code', models.CharField(blank=True, max_length=50)),
-                ('reason_params', models.JSONField(blank=True, default=dict)),
-                ('kv_id', models.BigIntegerField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hv_variants', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hv_product_id", models.BigIntegerField()),
+                ("hv_variant_id", models.BigIntegerField()),
+                ("product_title", models.CharField(max_length=500)),
+                ("variant_title", models.CharField(blank=True, max_length=500)),
+                ("sku", models.CharField(blank=True, max_length=100)),
+                ("barcode", models.CharField(blank=True, max_length=64)),
+                ("price", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("product_type", models.CharField(blank=True, max_length=255)),
+                ("published", models.BooleanField(default=True)),
+                ("deleted", models.BooleanField(default=False)),
+                ("product_data", models.JSONField(default=dict)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Chưa đồng bộ"),
+                            ("linked", "Đã có trên Haravan"),
+                            ("planned", "Đang chờ đồng bộ"),
+                            ("opted_out", "Không đồng bộ"),
+                            ("not_applicable", "Không cần đồng bộ"),
+                            ("needs_attention", "Cần xử lý"),
+                            ("error", "Lỗi"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("reason_code", models.CharField(blank=True, max_length=50)),
+                ("reason_params", models.JSONField(blank=True, default=dict)),
+                ("kv_id", models.BigIntegerField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hv_variants",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'sku'], name='catalog_hvv_tenant__f46d65_idx'), models.Index(fields=['tenant', 'hv_product_id'], name='catalog_hvv_tenant__5229e7_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'hv_variant_id'), name='hvvariant_unique')],
+                "indexes": [
+                    models.Index(fields=["tenant", "sku"], name="catalog_hvv_tenant__f46d65_idx"),
+                    models.Index(fields=["tenant", "hv_product_id"], name="catalog_hvv_tenant__5229e7_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "hv_variant_id"), name="hvvariant_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KvRow',
+            name="KvRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kv_id', models.BigIntegerField()),
-                ('code', models.CharField(max_length=100)),
-                ('barcode', models.CharField(blank=True, max_length=64)),
-                ('name', models.CharField(max_length=500)),
-                ('full_name', models.CharField(blank=True, max_length=500)),
-                ('master_product_id', models.BigIntegerField(blank=True, null=True)),
-                ('master_unit_id', models.BigIntegerField(blank=True, null=True)),
-                ('type', models.PositiveSmallIntegerField(default=2)),
-                ('is_active', models.BooleanField(default=True)),
-                ('deleted', models.BooleanField(default=False)),
-                ('category_name', models.CharField(blank=True, max_length=255)),
-                ('base_price', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('modified_at', models.DateTimeField(blank=True, null=True)),
-                ('data', models.JSONField(default=dict)),
-                ('state', models.CharField(choices=[('pending', 'Chưa đồng bộ'), ('linked', 'Đã có trên Haravan'), ('planned', 'Đang chờ đồng bộ'), ('opted_out', 'Không đồng bộ'), ('not_applicable', 'Không cần đồng bộ'), ('needs_attention', 'Cần xử lý'), ('error', 'Lỗi')], default='pending', max_length=20)),
-                ('reason_code', models.CharField(blank=True, max_length=50)),
-                ('reason_params', models.JSONField(blank=True, default=dict)),
-                ('opted_out', models.BooleanField(default=False)),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kv_rows', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kv_id", models.BigIntegerField()),
+                ("code", models.CharField(max_length=100)),
+                ("barcode", models.CharField(blank=True, max_length=64)),
+                ("name", models.CharField(max_length=500)),
+                ("full_name", models.CharField(blank=True, max_length=500)),
+                ("master_product_id", models.BigIntegerField(blank=True, null=True)),
+                ("master_unit_id", models.BigIntegerField(blank=True, null=True)),
+                ("type", models.PositiveSmallIntegerField(default=2)),
+                ("is_active", models.BooleanField(default=True)),
+                ("deleted", models.BooleanField(default=False)),
+                ("category_name", models.CharField(blank=True, max_length=255)),
+                ("base_price", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("modified_at", models.DateTimeField(blank=True, null=True)),
+                ("data", models.JSONField(default=dict)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Chưa đồng bộ"),
+                            ("linked", "Đã có trên Haravan"),
+                            ("planned", "Đang chờ đồng bộ"),
+                            ("opted_out", "Không đồng bộ"),
+                            ("not_applicable", "Không cần đồng bộ"),
+                            ("needs_attention", "Cần xử lý"),
+                            ("error", "Lỗi"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("reason_code", models.CharField(blank=True, max_length=50)),
+                ("reason_params", models.JSONField(blank=True, default=dict)),
+                ("opted_out", models.BooleanField(default=False)),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kv_rows",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'code'], name='catalog_kvr_tenant__0a731d_idx'), models.Index(fields=['tenant', 'state'], name='catalog_kvr_tenant__2f4cf0_idx'), models.Index(fields=['tenant', 'master_product_id'], name='catalog_kvr_tenant__d25f88_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'kv_id'), name='kvrow_unique')],
+                "indexes": [
+                    models.Index(fields=["tenant", "code"], name="catalog_kvr_tenant__0a731d_idx"),
+                    models.Index(fields=["tenant", "state"], name="catalog_kvr_tenant__2f4cf0_idx"),
+                    models.Index(
+                        fields=["tenant", "master_product_id"], name="catalog_kvr_tenant__d25f88_idx"
+                    ),
+                ],
+                "constraints": [models.UniqueConstraint(fields=("tenant", "kv_id"), name="kvrow_unique")],
             },
         ),
         migrations.CreateModel(
-            name='KvStock',
+            name="KvStock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kv_id', models.BigIntegerField()),
-                ('branch_id', models.BigIntegerField()),
-                ('on_hand', models.DecimalField(decimal_places=3, default=0, max_digits=18)),
-                ('reserved', models.DecimalField(decimal_places=3, default=0, max_digits=18)),
-                ('version', models.BigIntegerField(default=0)),
-                ('dirty', models.BooleanField(default=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kv_stock', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kv_id", models.BigIntegerField()),
+                ("branch_id", models.BigIntegerField()),
+                ("on_hand", models.DecimalField(decimal_places=3, default=0, max_digits=18)),
+                ("reserved", models.DecimalField(decimal_places=3, default=0, max_digits=18)),
+                ("version", models.BigIntegerField(default=0)),
+                ("dirty", models.BooleanField(default=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kv_stock",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'dirty'], name='catalog_kvs_tenant__614b9e_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'kv_id', 'branch_id'), name='kvstock_unique')],
+                "indexes": [models.Index(fields=["tenant", "dirty"], name="catalog_kvs_tenant__614b9e_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "kv_id", "branch_id"), name="kvstock_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProductLinkRecord',
+            name="ProductLinkRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kv_group_id', models.BigIntegerField()),
-                ('hv_product_id', models.BigIntegerField()),
-                ('pushed', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='product_links', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kv_group_id", models.BigIntegerField()),
+                ("hv_product_id", models.BigIntegerField()),
+                ("pushed", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="product_links",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'kv_group_id'), name='productlink_group_unique'), models.UniqueConstraint(fields=('tenant', 'hv_product_id'), name='productlink_product_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("tenant", "kv_group_id"), name="productlink_group_unique"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("tenant", "hv_product_id"), name="productlink_product_unique"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SyncEvent',
+            name="SyncEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kv_id', models.BigIntegerField(blank=True, null=True)),
-                ('hv_product_id', models.BigIntegerField(blank=True, null=True)),
-                ('hv_variant_id', models.BigIntegerField(blank=True, null=True)),
-                ('action', models.CharField(max_length=40)),
-                ('call', models.CharField(blank=True, max_length=200)),
-                ('ok', models.BooleanField(default=True)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_events', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kv_id", models.BigIntegerField(blank=True, null=True)),
+                ("hv_product_id", models.BigIntegerField(blank=True, null=True)),
+                ("hv_variant_id", models.BigIntegerField(blank=True, null=True)),
+                ("action", models.CharField(max_length=40)),
+                ("call", models.CharField(blank=True, max_length=200)),
+                ("ok", models.BooleanField(default=True)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sync_events",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'kv_id', 'created_at'], name='catalog_syn_tenant__185062_idx'), models.Index(fields=['tenant', 'hv_product_id', 'created_at'], name='catalog_syn_tenant__31f43c_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["tenant", "kv_id", "created_at"], name="catalog_syn_tenant__185062_idx"
+                    ),
+                    models.Index(
+                        fields=["tenant", "hv_product_id", "created_at"],
+                        name="catalog_syn_tenant__31f43c_idx",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SyncJob',
+            name="SyncJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('sync_kv_hv', 'Đồng bộ sản phẩm KiotViet → Haravan'), ('transfer_hv_kv', 'Chuyển sản phẩm Haravan → KiotViet')], max_length=20)),
-                ('state', models.CharField(choices=[('queued', 'Đang chờ'), ('running', 'Đang chạy'), ('done', 'Hoàn tất'), ('failed', 'Lỗi')], default='queued', max_length=10)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('done', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
-                ('message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sync_jobs', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sync_kv_hv", "Đồng bộ sản phẩm KiotViet → Haravan"),
+                            ("transfer_hv_kv", "Chuyển sản phẩm Haravan → KiotViet"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Đang chờ"),
+                            ("running", "Đang chạy"),
+                            ("done", "Hoàn tất"),
+                            ("failed", "Lỗi"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("done", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
+                ("message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sync_jobs",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'kind', 'state'], name='catalog_syn_tenant__82c84e_idx')],
+                "indexes": [
+                    models.Index(fields=["tenant", "kind", "state"], name="catalog_syn_tenant__82c84e_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='VariantLinkRecord',
+            name="VariantLinkRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kv_id', models.BigIntegerField()),
-                ('kv_code', models.CharField(blank=True, max_length=100)),
-                ('hv_product_id', models.BigIntegerField()),
-                ('hv_variant_id', models.BigIntegerField()),
-                ('pushed', models.JSONField(blank=True, default=dict)),
-                ('stock_target', models.BigIntegerField(blank=True, null=True)),
-                ('stock_basis', models.JSONField(blank=True, default=list)),
-                ('stock_pushed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variant_links', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kv_id", models.BigIntegerField()),
+                ("kv_code", models.CharField(blank=True, max_length=100)),
+                ("hv_product_id", models.BigIntegerField()),
+                ("hv_variant_id", models.BigIntegerField()),
+                ("pushed", models.JSONField(blank=True, default=dict)),
+                ("stock_target", models.BigIntegerField(blank=True, null=True)),
+                ("stock_basis", models.JSONField(blank=True, default=list)),
+                ("stock_pushed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="variant_links",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'kv_code'], name='catalog_var_tenant__bf3340_idx')],
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'kv_id'), name='variantlink_kv_unique'), models.UniqueConstraint(fields=('tenant', 'hv_variant_id'), name='variantlink_hv_unique')],
+                "indexes": [
+                    models.Index(fields=["tenant", "kv_code"], name="catalog_var_tenant__bf3340_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "kv_id"), name="variantlink_kv_unique"),
+                    models.UniqueConstraint(fields=("tenant", "hv_variant_id"), name="variantlink_hv_unique"),
+                ],
             },
         ),
     ]

@@ -7,25 +7,26 @@ def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
     from kiotsync.migration_utils import fill_search_text
 
     fill_search_text(apps.get_model("catalog", "KvRow"), ("name", "full_name", "code", "barcode"))
-    fill_search_text(apps.get_model("catalog", "HvVariantRow"), ("product_title", "variant_title", "sku", "barcode"))
+    fill_search_text(
+        apps.get_model("catalog", "HvVariantRow"), ("product_title", "variant_title", "sku", "barcode")
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_kvbranch'),
+        ("catalog", "0003_kvbranch"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='hvvariantrow',
-            name='search_text',
-            field=models.TextField(blank=True, default=''),
+            model_name="hvvariantrow",
+            name="search_text",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='kvrow',
-            name='search_text',
-            field=models.TextField(blank=True, default=''),
+            model_name="kvrow",
+            name="search_text",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

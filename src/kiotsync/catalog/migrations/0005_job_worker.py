@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_search_text'),
+        ("catalog", "0004_search_text"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='syncjob',
-            name='worker_id',
+            model_name="syncjob",
+            name="worker_id",
             field=models.CharField(blank=True, max_length=200),
         ),
     ]

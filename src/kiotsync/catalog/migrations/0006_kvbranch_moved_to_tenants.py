@@ -10,5 +10,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel(name="KvBranch")], database_operations=[])
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.DeleteModel(name="KvBranch")], database_operations=[]
+        )
     ]

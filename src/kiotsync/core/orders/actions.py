@@ -254,6 +254,11 @@ def remember(
         return replace(memory, closed_pushed=True)
     if isinstance(action, CaptureHvPayment):
         return replace(memory, kv_paid_pushed=max(memory.kv_paid_pushed, action.kv_paid))
+    return _remember_shipping(memory, action, new_id)
+
+
+def _remember_shipping(memory: Memory, action: OrderAction, new_id: int | None) -> Memory:
+    """The memory after an invoice/fulfilment action (pairs, carrier and COD codes pushed)."""
     if isinstance(action, CreateKvInvoice):
         assert new_id is not None, "an invoice creation needs the new invoice id"
         mem = memory.with_pair(new_id, action.fulfillment_id).with_pushed(

@@ -165,6 +165,32 @@ def carrier_source(invoice: KvInvoice) -> str:
 
 
 def _flow_back(hv: HvOrder, kv: KvOrder, memory: Memory) -> Plan:
+    cancellation = _cancellation(hv, kv, memory)
+    if cancellation is not None:
+        return cancellation
+    state = kv.state
+    actions: list[OrderAction] = []
+    invoices = sorted(kv.invoices, key=lambda i: i.id)
+    live = [i for i in invoices if i.live]
+    progressed = state in (KvOrderState.CONFIRMED, KvOrderState.PROCESSING, KvOrderState.COMPLETED) or bool(
+        live
+    )
+    if progressed and not hv.confirmed and not memory.confirm_pushed:
+        actions.append(ConfirmHvOrder())
+    shipping, collecting = _shipping(hv, invoices, memory)
+    actions.extend(shipping)
+
+    kv_paid = kv.total_paid
+    if not collecting and kv_paid > memory.kv_paid_pushed and kv_paid > hv.paid and hv.outstanding > 0:
+        actions.append(CaptureHvPayment(min(kv_paid - hv.paid, hv.outstanding), kv_paid))
+
+    if not actions and _closable(hv, kv, live, memory):
+        actions.append(CloseHvOrder())
+    return Plan(actions=tuple(actions))
+
+
+def _cancellation(hv: HvOrder, kv: KvOrder, memory: Memory) -> Plan | None:
+    """A cancellation on either side and what it asks of the other (None: neither cancelled)."""
     state = kv.state
     if hv.cancelled and state != KvOrderState.CANCELLED:
         if state == KvOrderState.COMPLETED:
@@ -182,18 +208,16 @@ def _flow_back(hv: HvOrder, kv: KvOrder, memory: Memory) -> Plan:
         return Plan(actions=(CancelHvOrder(reason="other", restock=True),))
     if hv.cancelled:
         return Plan()
+    return None
 
+
+def _shipping(hv: HvOrder, invoices: list[KvInvoice], memory: Memory) -> tuple[list[OrderAction], bool]:
+    """Each invoice's fulfilment on Haravan (created, adopted, or its carrier/COD codes brought
+    up to date). Second item: a COD code meaning "collected" was pushed (Haravan then captures
+    by itself)."""
     actions: list[OrderAction] = []
-    invoices = sorted(kv.invoices, key=lambda i: i.id)
-    live = [i for i in invoices if i.live]
-    progressed = state in (KvOrderState.CONFIRMED, KvOrderState.PROCESSING, KvOrderState.COMPLETED) or bool(
-        live
-    )
-    if progressed and not hv.confirmed and not memory.confirm_pushed:
-        actions.append(ConfirmHvOrder())
-
     paired = set(memory.pairs.values())
-    collecting = False  # a COD code meaning "collected" makes Haravan capture by itself
+    collecting = False
     adopted: set[int] = set()
     for inv in invoices:
         fid = memory.fulfillment_for(inv.id)
@@ -208,39 +232,44 @@ def _flow_back(hv: HvOrder, kv: KvOrder, memory: Memory) -> Plan:
                     adopted.add(action.fulfillment_id)
                 actions.append(action)
             continue
-        fulfilment = hv.fulfillment(fid)
-        if fulfilment is None:
-            continue
-        carrier = carrier_for_delivery(inv.delivery_status, inv.status)
-        source = carrier_source(inv)
-        new_carrier = None
-        if memory.pushed.get(f"carrier:{inv.id}") != source and carrier and carrier != fulfilment.carrier:
-            new_carrier = carrier
-        cod = cod_for_invoice(inv.using_cod, inv.delivery_status, inv.paid >= inv.total > 0, inv.status)
-        new_cod = None
-        if memory.pushed.get(f"cod:{inv.id}") != cod and cod != fulfilment.cod:
-            new_cod = cod
-            collecting = collecting or cod in COD_COLLECTED
-        if new_carrier or new_cod:
-            actions.append(SetHvCarrier(fid, inv.id, new_carrier, source if new_carrier else None, new_cod))
+        update = _carrier_update(hv, inv, fid, memory)
+        if update is not None:
+            collecting = collecting or update.cod in COD_COLLECTED
+            actions.append(update)
+    return actions, collecting
 
-    kv_paid = kv.total_paid
-    if not collecting and kv_paid > memory.kv_paid_pushed and kv_paid > hv.paid and hv.outstanding > 0:
-        actions.append(CaptureHvPayment(min(kv_paid - hv.paid, hv.outstanding), kv_paid))
 
+def _carrier_update(hv: HvOrder, inv: KvInvoice, fid: int, memory: Memory) -> SetHvCarrier | None:
+    """New carrier or COD codes for a mirrored invoice's fulfilment (None: nothing new)."""
+    fulfilment = hv.fulfillment(fid)
+    if fulfilment is None:
+        return None
+    carrier = carrier_for_delivery(inv.delivery_status, inv.status)
+    source = carrier_source(inv)
+    new_carrier = None
+    if memory.pushed.get(f"carrier:{inv.id}") != source and carrier and carrier != fulfilment.carrier:
+        new_carrier = carrier
+    cod = cod_for_invoice(inv.using_cod, inv.delivery_status, inv.paid >= inv.total > 0, inv.status)
+    new_cod = None
+    if memory.pushed.get(f"cod:{inv.id}") != cod and cod != fulfilment.cod:
+        new_cod = cod
+    if not (new_carrier or new_cod):
+        return None
+    return SetHvCarrier(fid, inv.id, new_carrier, source if new_carrier else None, new_cod)
+
+
+def _closable(hv: HvOrder, kv: KvOrder, live: list[KvInvoice], memory: Memory) -> bool:
+    """Completed, delivered and paid in KiotViet, fulfilled on Haravan: close the Haravan order."""
     delivered = all(i.status == KV_INVOICE_COMPLETED and (i.delivery_status in (None, 3)) for i in live)
-    if (
-        not actions
-        and state == KvOrderState.COMPLETED
-        and live
+    return (
+        kv.state == KvOrderState.COMPLETED
+        and bool(live)
         and delivered
         and hv.outstanding <= 0
         and hv.fulfillment_status == "fulfilled"
         and not hv.closed
         and not memory.closed_pushed
-    ):
-        actions.append(CloseHvOrder())
-    return Plan(actions=tuple(actions))
+    )
 
 
 def _fulfil(hv: HvOrder, inv: KvInvoice, memory: Memory, taken: set[int]) -> OrderAction | None:

@@ -3,7 +3,7 @@
 One host:port serves what production splits over three hosts, on the real paths:
 ``/connect/*`` + ``/.well-known/openid-configuration`` (+ ``/jwks``) of accounts.haravan.com,
 ``/com/*.json`` of apis.haravan.com and ``/api/subscribe`` of webhook.haravan.com. Rules follow
-/work/shared/specs/haravan-api.md; every guess is listed in docs/fidelity-haravan.md.
+../shared/specs/haravan-api.md; every guess is listed in docs/fidelity-haravan.md.
 
 Control plane (JSON; besides the common reset/seed/faults/requests/config/clock/webhooks):
 - ``POST /_emulator/seed`` ``{"preset": "demo"|"empty", "seed": 1, "app": {client_id?, client_secret?,

@@ -173,6 +173,108 @@ def _dict_list(value: Any, field: str) -> list[dict[str, Any]]:
     return [dict(x) for x in value]
 
 
+PlannedTransaction = tuple[str, float, str, str | None]  # kind, amount (< 0: the total), status, gateway
+
+
+def _discount_codes(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": text(d.get("code")),
+            "amount": number(d.get("amount"), "discount_codes.amount"),
+            "type": choice(d.get("type"), "discount_codes.type", DISCOUNT_TYPES, "fixed_amount"),
+            "is_coupon_code": flag(d.get("is_coupon_code"), True),
+        }
+        for d in _dict_list(data.get("discount_codes"), "discount_codes")
+    ]
+
+
+def _shipping_lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": text(sl.get("code")),
+            "price": number(sl.get("price"), "shipping_lines.price"),
+            "source": text(sl.get("source")),
+            "title": text(sl.get("title")),
+            "tax_lines": sl.get("tax_lines") or [],
+        }
+        for sl in _dict_list(data.get("shipping_lines"), "shipping_lines")
+    ]
+
+
+def _planned_transactions(data: Mapping[str, Any]) -> list[PlannedTransaction]:
+    return [
+        (
+            choice(raw.get("kind"), "transactions.kind", TRANSACTION_KINDS, "capture"),
+            number(raw.get("amount"), "transactions.amount", -1.0),
+            choice(raw.get("status"), "transactions.status", TRANSACTION_STATUSES, "success"),
+            text(raw.get("gateway")),
+        )
+        for raw in _dict_list(data.get("transactions"), "transactions")
+    ]
+
+
+def _creation_fulfillment_status(data: Mapping[str, Any]) -> str | None:
+    ful = text(data.get("fulfillment_status"))
+    if ful not in (None, "fulfilled", "notfulfilled", "unfulfilled"):
+        invalid("fulfillment_status", "can only be fulfilled (or blank) on create")
+    return ful
+
+
+def _first_fulfillment(shop: Shop, data: Mapping[str, Any], ful: str | None) -> dict[str, Any]:
+    """The body's first fulfillment (``{}`` without one); its location is checked when the
+    order is created fulfilled."""
+    first_ff = (_dict_list(data.get("fulfillments"), "fulfillments") or [{}])[0]
+    if (
+        ful == "fulfilled"
+        and first_ff.get("location_id") not in (None, "")
+        and integer(first_ff.get("location_id"), "fulfillments.location_id") not in shop.locations
+    ):
+        invalid("fulfillments", f"location {first_ff.get('location_id')} not found")
+    return first_ff
+
+
+def _record_payments(ctx: Ctx, order: Order, planned_txs: list[PlannedTransaction], fin: str | None) -> None:
+    """The body's transactions, else a ``pending`` one (+ its ``capture`` child when paid)."""
+    if planned_txs:
+        for kind, amount, status, tx_gateway in planned_txs:
+            add_transaction(ctx, order, kind, order.total_price if amount < 0 else amount, status, tx_gateway)
+        if fin is None:
+            recompute_financial(order)
+    else:
+        pending = add_transaction(ctx, order, "pending", order.total_price, "pending")
+        if order.financial_status == "paid":
+            add_transaction(ctx, order, "capture", order.total_price, "success", parent_id=pending.id)
+
+
+def _reserve_stock(ctx: Ctx, loc_id: int, lines: list[LineItem]) -> None:
+    for li in lines:
+        if li.tracked and li.variant_id is not None:
+            change(ctx, loc_id, li.variant_id, d_commited=li.quantity)
+            li.committed_qty = li.quantity
+
+
+def _count_customer_order(ctx: Ctx, customer: Customer | None, order: Order) -> None:
+    if customer is None:
+        return
+    customer.orders_count += 1
+    customer.total_spent += order.total_price
+    customer.last_order_id = order.id
+    customer.last_order_name = order.name
+    customer.last_order_date = ctx.now_ms
+    customer.updated_at = ctx.now_ms
+
+
+def _emit_created(ctx: Ctx, shop: Shop, order: Order) -> None:
+    def build() -> dict[str, Any]:
+        return serialize_order(shop, order)
+
+    ctx.emit("orders/create", build)
+    if order.financial_status == "paid":
+        ctx.emit("orders/paid", build)
+    if order.fulfillment_status == "fulfilled":
+        ctx.emit("orders/fulfilled", build)
+
+
 def create_order(ctx: Ctx, body: Any, source: str | None = None) -> Order:
     data = wrapped(body, "order")
     shop = ctx.shop
@@ -184,44 +286,15 @@ def create_order(ctx: Ctx, body: Any, source: str | None = None) -> Order:
         invalid("location_id", f"location {loc_id} not found")
     lines = [_line(ctx, raw, i) for i, raw in enumerate(raw_lines)]
     fin = _financial(data.get("financial_status"))
-    discount_codes: list[dict[str, Any]] = []
-    for d in _dict_list(data.get("discount_codes"), "discount_codes"):
-        discount_codes.append(
-            {
-                "code": text(d.get("code")),
-                "amount": number(d.get("amount"), "discount_codes.amount"),
-                "type": choice(d.get("type"), "discount_codes.type", DISCOUNT_TYPES, "fixed_amount"),
-                "is_coupon_code": flag(d.get("is_coupon_code"), True),
-            }
-        )
-    shipping_lines = []
-    for sl in _dict_list(data.get("shipping_lines"), "shipping_lines"):
-        shipping_lines.append(
-            {
-                "code": text(sl.get("code")),
-                "price": number(sl.get("price"), "shipping_lines.price"),
-                "source": text(sl.get("source")),
-                "title": text(sl.get("title")),
-                "tax_lines": sl.get("tax_lines") or [],
-            }
-        )
+    discount_codes = _discount_codes(data)
+    shipping_lines = _shipping_lines(data)
     total_discounts = number(
         data.get("total_discounts"),
         "total_discounts",
         sum(d["amount"] for d in discount_codes) + sum(li.total_discount for li in lines),
     )
-    planned_txs = [
-        (
-            choice(raw.get("kind"), "transactions.kind", TRANSACTION_KINDS, "capture"),
-            number(raw.get("amount"), "transactions.amount", -1.0),
-            choice(raw.get("status"), "transactions.status", TRANSACTION_STATUSES, "success"),
-            text(raw.get("gateway")),
-        )
-        for raw in _dict_list(data.get("transactions"), "transactions")
-    ]
-    ful = text(data.get("fulfillment_status"))
-    if ful not in (None, "fulfilled", "notfulfilled", "unfulfilled"):
-        invalid("fulfillment_status", "can only be fulfilled (or blank) on create")
+    planned_txs = _planned_transactions(data)
+    ful = _creation_fulfillment_status(data)
     shipping = normalize_address(data.get("shipping_address"), "shipping_address")
     billing = normalize_address(data.get("billing_address"), "billing_address")
     processed = (
@@ -230,13 +303,7 @@ def create_order(ctx: Ctx, body: Any, source: str | None = None) -> Order:
     cod = flag(data.get("is_cod_gateway"), False)
     gateway = text(data.get("gateway")) or (COD_GATEWAY if cod else None)
     src = text(data.get("source")) or source or ctx.client_id or "api"
-    first_ff = (_dict_list(data.get("fulfillments"), "fulfillments") or [{}])[0]
-    if (
-        ful == "fulfilled"
-        and first_ff.get("location_id") not in (None, "")
-        and integer(first_ff.get("location_id"), "fulfillments.location_id") not in shop.locations
-    ):
-        invalid("fulfillments", f"location {first_ff.get('location_id')} not found")
+    first_ff = _first_fulfillment(shop, data, ful)
     customer = _customer(ctx, data)
     order = Order(
         id=ctx.next_id("order"),
@@ -277,40 +344,12 @@ def create_order(ctx: Ctx, body: Any, source: str | None = None) -> Order:
     )
     shop.next_order_number += 1
     shop.orders[order.id] = order
-    # payments
-    if planned_txs:
-        for kind, amount, status, tx_gateway in planned_txs:
-            add_transaction(ctx, order, kind, order.total_price if amount < 0 else amount, status, tx_gateway)
-        if fin is None:
-            recompute_financial(order)
-    else:
-        pending = add_transaction(ctx, order, "pending", order.total_price, "pending")
-        if order.financial_status == "paid":
-            add_transaction(ctx, order, "capture", order.total_price, "success", parent_id=pending.id)
-    # stock reservations
-    for li in lines:
-        if li.tracked and li.variant_id is not None:
-            change(ctx, loc_id, li.variant_id, d_commited=li.quantity)
-            li.committed_qty = li.quantity
+    _record_payments(ctx, order, planned_txs, fin)
+    _reserve_stock(ctx, loc_id, lines)
     if ful == "fulfilled":
         create_fulfillment(ctx, order, {"fulfillment": first_ff}, emit=False)
-    # customer stats
-    if customer is not None:
-        customer.orders_count += 1
-        customer.total_spent += order.total_price
-        customer.last_order_id = order.id
-        customer.last_order_name = order.name
-        customer.last_order_date = ctx.now_ms
-        customer.updated_at = ctx.now_ms
-
-    def build() -> dict[str, Any]:
-        return serialize_order(shop, order)
-
-    ctx.emit("orders/create", build)
-    if order.financial_status == "paid":
-        ctx.emit("orders/paid", build)
-    if order.fulfillment_status == "fulfilled":
-        ctx.emit("orders/fulfilled", build)
+    _count_customer_order(ctx, customer, order)
+    _emit_created(ctx, shop, order)
     return order
 
 
@@ -374,6 +413,36 @@ def close_order(ctx: Ctx, order: Order, close: bool) -> Order:
     return order
 
 
+def _cancel_refund_amount(order: Order, data: Mapping[str, Any]) -> float:
+    """The ``amount`` a cancellation refunds (0 without one), at most what was captured."""
+    amount = abs(number(data.get("amount"), "amount")) if data.get("amount") not in (None, "") else 0.0
+    captured_total = sum(
+        t.amount for t in order.transactions if t.kind in PAID_KINDS and t.status == "success"
+    )
+    if amount > captured_total + 0.0001:
+        invalid("amount", "must be less than or equal to the amount captured")
+    return amount
+
+
+def _cancel_fulfillments(ctx: Ctx, order: Order, restock: bool) -> None:
+    """Cancel every live fulfillment: its quantities are no longer fulfilled and, on
+    ``restock``, tracked variants go back on hand at the fulfillment's location."""
+    for f in order.fulfillments:
+        if f.status == "cancelled":
+            continue
+        f.status = "cancelled"
+        f.carrier_status_code = "cancel"
+        f.dates["cancel_date"] = ctx.now_ms
+        f.updated_at = ctx.now_ms
+        for line_id, qty in f.lines:
+            line = order.line(line_id)
+            if line is None:
+                continue
+            line.fulfilled_qty = max(0, line.fulfilled_qty - qty)
+            if restock and line.tracked and line.variant_id is not None:
+                change(ctx, f.location_id, line.variant_id, d_onhand=qty)
+
+
 def cancel_order(ctx: Ctx, order: Order, body: Any) -> Order:
     data = body if isinstance(body, Mapping) else {}
     if order.cancelled_status == "cancelled":
@@ -381,13 +450,8 @@ def cancel_order(ctx: Ctx, order: Order, body: Any) -> Order:
     reason = choice(data.get("reason"), "reason", CANCEL_REASONS, "customer")
     restock = flag(data.get("restock"), False)
     ignore_ff = flag(data.get("ignore_cancel_fulfillment"), False)
-    amount = abs(number(data.get("amount"), "amount")) if data.get("amount") not in (None, "") else 0.0
+    amount = _cancel_refund_amount(order, data)
     refund_spec = data.get("refund") if isinstance(data.get("refund"), Mapping) else None
-    captured_total = sum(
-        t.amount for t in order.transactions if t.kind in PAID_KINDS and t.status == "success"
-    )
-    if amount > captured_total + 0.0001:
-        invalid("amount", "must be less than or equal to the amount captured")
     was_paid = order.financial_status == "paid"
     was_fulfilled = order.fulfillment_status == "fulfilled"
     release = restock or ctx.config.cancel_releases_committed == "always"
@@ -397,20 +461,7 @@ def cancel_order(ctx: Ctx, order: Order, body: Any) -> Order:
         if release:
             release_commitment(ctx, order, li, li.committed_qty)
     if not ignore_ff:
-        for f in order.fulfillments:
-            if f.status == "cancelled":
-                continue
-            f.status = "cancelled"
-            f.carrier_status_code = "cancel"
-            f.dates["cancel_date"] = ctx.now_ms
-            f.updated_at = ctx.now_ms
-            for line_id, qty in f.lines:
-                line = order.line(line_id)
-                if line is None:
-                    continue
-                line.fulfilled_qty = max(0, line.fulfilled_qty - qty)
-                if restock and line.tracked and line.variant_id is not None:
-                    change(ctx, f.location_id, line.variant_id, d_onhand=qty)
+        _cancel_fulfillments(ctx, order, restock)
     if restock:
         for li in order.line_items:
             li.restocked = True

@@ -10,7 +10,7 @@ from typing import Any
 
 from .context import Ctx
 from .enums import TRANSACTION_KINDS, TRANSACTION_STATUSES
-from .model import Order, Refund, Transaction
+from .model import LineItem, Order, Refund, Transaction
 from .order_state import (
     PAID_KINDS,
     captured,
@@ -89,13 +89,9 @@ def create_transaction(ctx: Ctx, order: Order, body: Any) -> Transaction:
     return tx
 
 
-def create_refund(ctx: Ctx, order: Order, body: Any, emit: bool = True, handle_stock: bool = True) -> Refund:
-    data = wrapped(body, "refund")
-    restock = flag(data.get("restock"), False)
-    raw_lines = data.get("refund_line_items") or []
-    raw_txs = data.get("transactions") or []
-    if not isinstance(raw_lines, list) or not isinstance(raw_txs, list):
-        invalid("refund", "refund_line_items and transactions must be lists")
+def _planned_refund_lines(order: Order, raw_lines: list[Any]) -> list[tuple[LineItem, int]]:
+    """``refund_line_items`` checked against the order: each line and how many to refund
+    (default: all not yet refunded)."""
     planned_lines = []
     for raw in raw_lines:
         if not isinstance(raw, dict):
@@ -110,6 +106,12 @@ def create_refund(ctx: Ctx, order: Order, body: Any, emit: bool = True, handle_s
                 f"quantity for line item {li.id} must be 1..{li.quantity - li.refunded_qty}",
             )
         planned_lines.append((li, qty))
+    return planned_lines
+
+
+def _planned_refund_transactions(order: Order, raw_txs: list[Any]) -> list[tuple[float, str | None]]:
+    """The refund's ``transactions`` as (amount, gateway), together within what was captured
+    and not yet refunded."""
     planned_txs = []
     budget = captured(order) - refunded(order)
     for raw in raw_txs:
@@ -122,6 +124,18 @@ def create_refund(ctx: Ctx, order: Order, body: Any, emit: bool = True, handle_s
             invalid("amount", "must be less than or equal to the amount captured and not yet refunded")
         budget -= amount
         planned_txs.append((amount, text(raw.get("gateway"))))
+    return planned_txs
+
+
+def create_refund(ctx: Ctx, order: Order, body: Any, emit: bool = True, handle_stock: bool = True) -> Refund:
+    data = wrapped(body, "refund")
+    restock = flag(data.get("restock"), False)
+    raw_lines = data.get("refund_line_items") or []
+    raw_txs = data.get("transactions") or []
+    if not isinstance(raw_lines, list) or not isinstance(raw_txs, list):
+        invalid("refund", "refund_line_items and transactions must be lists")
+    planned_lines = _planned_refund_lines(order, raw_lines)
+    planned_txs = _planned_refund_transactions(order, raw_txs)
     was_paid = order.financial_status == "paid"
     was_fulfilled = order.fulfillment_status == "fulfilled"
     location_id = integer(data.get("location_id"), "location_id", order.location_id)

@@ -11,7 +11,7 @@ create (PUT can only rename); an initial ``inventory_quantity`` lands on the pri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .context import Ctx
@@ -231,6 +231,45 @@ def create_product(ctx: Ctx, body: Any) -> Product:
     return product
 
 
+# Plain variant attributes a PUT may change, in the order they are validated and set: the new
+# value from the raw one (the variant gives defaults).
+VARIANT_FIELDS: dict[str, Callable[[Ctx, Variant, str, Any], Any]] = {
+    "sku": lambda ctx, v, key, raw: text(raw),
+    "barcode": lambda ctx, v, key, raw: text(raw),
+    "price": lambda ctx, v, key, raw: number(raw, key),
+    "compare_at_price": lambda ctx, v, key, raw: number(raw, key),
+    "grams": lambda ctx, v, key, raw: number(raw, key),
+    "inventory_management": lambda ctx, v, key, raw: _inventory_management(raw),
+    "inventory_policy": lambda ctx, v, key, raw: choice(raw, key, ("deny", "continue"), "deny"),
+    "requires_shipping": lambda ctx, v, key, raw: flag(raw, getattr(v, key)),
+    "taxable": lambda ctx, v, key, raw: flag(raw, getattr(v, key)),
+    "lot_support": lambda ctx, v, key, raw: flag(raw, getattr(v, key)),
+    "variant_units": lambda ctx, v, key, raw: _units(raw, ctx),
+}
+
+
+def _variant_image(product: Product, image_id: Any) -> Image | None:
+    """The image a variant update names (``None`` to detach), one of the product's own."""
+    if image_id in (None, ""):
+        return None
+    iid = integer(image_id, "image_id")
+    img = next((i for i in product.images if i.id == iid), None)
+    if img is None:
+        invalid("image_id", f"image {iid} does not belong to product {product.id}")
+    return img
+
+
+def _variant_stock_change(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``stock_to`` (an absolute ``inventory_quantity``) or else ``stock_by`` (an adjustment)."""
+    if data.get("inventory_quantity") not in (None, ""):
+        return {"stock_to": integer(data.get("inventory_quantity"), "inventory_quantity")}
+    if data.get("inventory_quantity_adjustment") not in (None, ""):
+        return {
+            "stock_by": integer(data.get("inventory_quantity_adjustment"), "inventory_quantity_adjustment")
+        }
+    return {}
+
+
 def _parse_variant_update(ctx: Ctx, product: Product, v: Variant, data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a variant update without touching state; returns the attribute changes."""
     if not isinstance(data, Mapping):
@@ -241,37 +280,12 @@ def _parse_variant_update(ctx: Ctx, product: Product, v: Variant, data: Mapping[
             text(data[f"option{k}"]) if f"option{k}" in data else getattr(v, f"option{k}") for k in (1, 2, 3)
         ]
         out["options"] = tuple(_check_values(values, len(product.options), len(product.variants) == 1))
-    for key in ("sku", "barcode"):
+    for key, parse in VARIANT_FIELDS.items():
         if key in data:
-            out[key] = text(data.get(key))
-    for key in ("price", "compare_at_price", "grams"):
-        if key in data:
-            out[key] = number(data.get(key), key)
-    if "inventory_management" in data:
-        out["inventory_management"] = _inventory_management(data.get("inventory_management"))
-    if "inventory_policy" in data:
-        out["inventory_policy"] = choice(
-            data.get("inventory_policy"), "inventory_policy", ("deny", "continue"), "deny"
-        )
-    for key in ("requires_shipping", "taxable", "lot_support"):
-        if key in data:
-            out[key] = flag(data.get(key), getattr(v, key))
-    if "variant_units" in data:
-        out["variant_units"] = _units(data.get("variant_units"), ctx)
+            out[key] = parse(ctx, v, key, data.get(key))
     if "image_id" in data:
-        image_id = data.get("image_id")
-        if image_id in (None, ""):
-            out["image"] = None
-        else:
-            iid = integer(image_id, "image_id")
-            img = next((i for i in product.images if i.id == iid), None)
-            if img is None:
-                invalid("image_id", f"image {iid} does not belong to product {product.id}")
-            out["image"] = img
-    if data.get("inventory_quantity") not in (None, ""):
-        out["stock_to"] = integer(data.get("inventory_quantity"), "inventory_quantity")
-    elif data.get("inventory_quantity_adjustment") not in (None, ""):
-        out["stock_by"] = integer(data.get("inventory_quantity_adjustment"), "inventory_quantity_adjustment")
+        out["image"] = _variant_image(product, data.get("image_id"))
+    out.update(_variant_stock_change(data))
     return out
 
 
@@ -280,19 +294,7 @@ def _commit_variant_update(ctx: Ctx, product: Product, v: Variant, changes: dict
     if "options" in changes:
         v.option1, v.option2, v.option3 = changes["options"]
     shop.unindex_variant(v)
-    for key in (
-        "sku",
-        "barcode",
-        "price",
-        "compare_at_price",
-        "grams",
-        "inventory_management",
-        "inventory_policy",
-        "requires_shipping",
-        "taxable",
-        "lot_support",
-        "variant_units",
-    ):
+    for key in VARIANT_FIELDS:
         if key in changes:
             setattr(v, key, changes[key])
     shop.index_variant(v)
@@ -315,52 +317,131 @@ def _commit_variant_update(ctx: Ctx, product: Product, v: Variant, changes: dict
     v.updated_at = ctx.now_ms
 
 
-def update_product(ctx: Ctx, product: Product, body: Any) -> Product:
-    """Partial update. Everything is validated before anything changes (a 422 leaves no trace)."""
-    data = wrapped(body, "product")
-    shop = ctx.shop
-    # -- validate -------------------------------------------------------------------------
-    title = product.title
-    if "title" in data:
-        title = text(data.get("title")) or ""
-        if not title:
-            invalid("title", "can't be blank")
-    names: list[str] | None = None
-    if data.get("options") is not None:
-        names = _option_names(data["options"]) or []
-        if len(names) != len(product.options):
-            invalid("options", "can only be renamed; add variants carrying a value to add an option")
-    raw_variants = data.get("variants")
-    updates: list[tuple[Variant, dict[str, Any]]] = []
-    additions: list[tuple[Variant, Mapping[str, Any]]] = []
-    if raw_variants is not None:
-        if not isinstance(raw_variants, list):
-            invalid("variants", "must be a list")
-        mine = {v.id: v for v in product.variants}
-        for spec in raw_variants:
-            if not isinstance(spec, Mapping):
-                invalid("variants", "must be a list of objects")
-            if spec.get("id") not in (None, ""):
-                vid = integer(spec.get("id"), "variants.id")
-                if vid not in mine:
-                    invalid("variants", f"variant {vid} does not belong to product {product.id}")
-                updates.append((mine[vid], _parse_variant_update(ctx, product, mine[vid], spec)))
-            else:
-                values = _check_values(_option_values(spec), len(product.options), False)
-                additions.append((_new_variant(ctx, product, spec, values), spec))
-        combos = {v.id: (v.option1, v.option2, v.option3) for v in product.variants}
-        for v, changes in updates:
-            combos[v.id] = changes.get("options", combos[v.id])
-        for v, _ in additions:
-            combos[v.id] = (v.option1, v.option2, v.option3)
-        if len(combos) > MAX_VARIANTS:
-            invalid("variants", f"is too long (maximum is {MAX_VARIANTS} variants)")
-        if len(set(combos.values())) != len(combos):
-            invalid("base", "The variant already exists (duplicate option values).")
+def _updated_title(product: Product, data: Mapping[str, Any]) -> str:
+    if "title" not in data:
+        return product.title
+    title = text(data.get("title")) or ""
+    if not title:
+        invalid("title", "can't be blank")
+    return title
+
+
+def _option_renames(product: Product, data: Mapping[str, Any]) -> list[str] | None:
+    """New names for the product's options (``None``: unchanged); their number is fixed."""
+    if data.get("options") is None:
+        return None
+    names = _option_names(data["options"]) or []
+    if len(names) != len(product.options):
+        invalid("options", "can only be renamed; add variants carrying a value to add an option")
+    return names
+
+
+VariantUpdate = tuple[Variant, dict[str, Any]]
+VariantAddition = tuple[Variant, Mapping[str, Any]]
+
+
+def _plan_variants(
+    ctx: Ctx, product: Product, raw_variants: Any
+) -> tuple[list[VariantUpdate], list[VariantAddition]]:
+    """The PUT's ``variants``: changes to the product's own (by ``id``) and new ones; the
+    resulting option combinations are checked (count, duplicates)."""
+    updates: list[VariantUpdate] = []
+    additions: list[VariantAddition] = []
+    if raw_variants is None:
+        return updates, additions
+    if not isinstance(raw_variants, list):
+        invalid("variants", "must be a list")
+    mine = {v.id: v for v in product.variants}
+    for spec in raw_variants:
+        if not isinstance(spec, Mapping):
+            invalid("variants", "must be a list of objects")
+        if spec.get("id") not in (None, ""):
+            vid = integer(spec.get("id"), "variants.id")
+            if vid not in mine:
+                invalid("variants", f"variant {vid} does not belong to product {product.id}")
+            updates.append((mine[vid], _parse_variant_update(ctx, product, mine[vid], spec)))
+        else:
+            values = _check_values(_option_values(spec), len(product.options), False)
+            additions.append((_new_variant(ctx, product, spec, values), spec))
+    _check_combinations(product, updates, additions)
+    return updates, additions
+
+
+def _check_combinations(
+    product: Product, updates: list[VariantUpdate], additions: list[VariantAddition]
+) -> None:
+    combos = {v.id: (v.option1, v.option2, v.option3) for v in product.variants}
+    for v, changes in updates:
+        combos[v.id] = changes.get("options", combos[v.id])
+    for v, _ in additions:
+        combos[v.id] = (v.option1, v.option2, v.option3)
+    if len(combos) > MAX_VARIANTS:
+        invalid("variants", f"is too long (maximum is {MAX_VARIANTS} variants)")
+    if len(set(combos.values())) != len(combos):
+        invalid("base", "The variant already exists (duplicate option values).")
+
+
+def _check_image_edits(product: Product, data: Mapping[str, Any]) -> None:
     check_images(data.get("images"))
     for raw in data.get("images") or []:
         if raw.get("id"):
             find_image(product, integer(raw["id"], "images.id"))
+
+
+def _rename_handle(shop: Shop, product: Product, data: Mapping[str, Any]) -> None:
+    if not text(data.get("handle")):
+        return
+    shop.handles.pop(product.handle, None)
+    taken = {h for h in shop.handles if shop.handles[h] != product.id}
+    product.handle = unique_handle(str(data["handle"]), taken)
+    shop.handles[product.handle] = product.id
+
+
+# Plain product attributes a PUT may set: the new value from the raw one (and the product).
+PRODUCT_FIELDS: dict[str, Callable[[Product, str, Any], Any]] = {
+    "body_html": lambda p, key, raw: text(raw, blank_is_none=False),
+    "vendor": lambda p, key, raw: text(raw) or DEFAULT_VENDOR,
+    "product_type": lambda p, key, raw: text(raw) or DEFAULT_VENDOR,
+    "template_suffix": lambda p, key, raw: text(raw),
+    "tags": lambda p, key, raw: normalize_tags(raw),
+    "only_hide_from_list": lambda p, key, raw: flag(raw, getattr(p, key)),
+    "not_allow_promotion": lambda p, key, raw: flag(raw, getattr(p, key)),
+}
+
+
+def _set_product_fields(product: Product, data: Mapping[str, Any]) -> None:
+    for key, read in PRODUCT_FIELDS.items():
+        if key in data:
+            setattr(product, key, read(product, key, data.get(key)))
+
+
+def _set_publication(ctx: Ctx, product: Product, data: Mapping[str, Any], scope: str | None) -> None:
+    """``published``/``published_at``; the scope follows a change of visibility unless given."""
+    was_published = product.published_at is not None
+    product.published_at = _published(data, ctx, product.published_at)
+    if scope is not None:
+        product.published_scope = scope
+    elif was_published != (product.published_at is not None):
+        product.published_scope = "global" if product.published_at is not None else "pos"
+
+
+def _apply_image_edits(ctx: Ctx, product: Product, data: Mapping[str, Any]) -> None:
+    for raw in data.get("images") or []:
+        if raw.get("id"):
+            img = find_image(product, integer(raw["id"], "images.id"))
+            edit_image(ctx, product, img, raw)
+        else:
+            new_image(ctx, product, raw)
+
+
+def update_product(ctx: Ctx, product: Product, body: Any) -> Product:
+    """Partial update. Everything is validated before anything changes (a 422 leaves no trace)."""
+    data = wrapped(body, "product")
+    # -- validate -------------------------------------------------------------------------
+    title = _updated_title(product, data)
+    names = _option_renames(product, data)
+    updates, additions = _plan_variants(ctx, product, data.get("variants"))
+    _check_image_edits(product, data)
     scope = None
     if "published_scope" in data:
         scope = choice(data.get("published_scope"), "published_scope", PUBLISHED_SCOPES, "global")
@@ -373,35 +454,10 @@ def update_product(ctx: Ctx, product: Product, body: Any) -> Product:
         _commit_variant_update(ctx, product, v, changes)
     for variant, spec in additions:
         _attach_variant(ctx, product, variant, spec)
-    if text(data.get("handle")):
-        shop.handles.pop(product.handle, None)
-        taken = {h for h in shop.handles if shop.handles[h] != product.id}
-        product.handle = unique_handle(str(data["handle"]), taken)
-        shop.handles[product.handle] = product.id
-    if "body_html" in data:
-        product.body_html = text(data.get("body_html"), blank_is_none=False)
-    for key in ("vendor", "product_type"):
-        if key in data:
-            setattr(product, key, text(data.get(key)) or DEFAULT_VENDOR)
-    if "template_suffix" in data:
-        product.template_suffix = text(data.get("template_suffix"))
-    if "tags" in data:
-        product.tags = normalize_tags(data.get("tags"))
-    for key in ("only_hide_from_list", "not_allow_promotion"):
-        if key in data:
-            setattr(product, key, flag(data.get(key), getattr(product, key)))
-    was_published = product.published_at is not None
-    product.published_at = _published(data, ctx, product.published_at)
-    if scope is not None:
-        product.published_scope = scope
-    elif was_published != (product.published_at is not None):
-        product.published_scope = "global" if product.published_at is not None else "pos"
-    for raw in data.get("images") or []:
-        if raw.get("id"):
-            img = find_image(product, integer(raw["id"], "images.id"))
-            edit_image(ctx, product, img, raw)
-        else:
-            new_image(ctx, product, raw)
+    _rename_handle(ctx.shop, product, data)
+    _set_product_fields(product, data)
+    _set_publication(ctx, product, data, scope)
+    _apply_image_edits(ctx, product, data)
     product.updated_at = ctx.now_ms
     _emit_update(ctx, product)
     return product

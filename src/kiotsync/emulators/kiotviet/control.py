@@ -38,6 +38,7 @@ from .state import KvState
 from .webhooks import KvWebhooks
 
 Op = Callable[[Shop, dict[str, Any], int], Any]
+ControlRoute = tuple[str, list[str], Callable[..., Any]]
 
 
 def seed(state: KvState, body: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +80,9 @@ def _invoice(shop: Shop, iid: int) -> dict[str, Any]:
     return invoice_json(shop, get_invoice(shop, iid), True, True, True)
 
 
-def routes(state: KvState, emitter: KvWebhooks) -> list[tuple[str, list[str], Callable[..., Any]]]:
+def _shop_routes(state: KvState, emitter: KvWebhooks) -> list[ControlRoute]:
+    """The shop itself: shops and settings, branches, sale channels, registered webhooks."""
+
     def shops(request: Request) -> Any:
         with state.lock:
             return {"shops": [credentials(s) for s in state.shops.values()]}
@@ -89,152 +92,6 @@ def routes(state: KvState, emitter: KvWebhooks) -> list[tuple[str, list[str], Ca
             if request.method == "PUT":
                 set_settings(shop, body)
             return {"settings": dict(shop.settings), "wire": settings_view(shop)}
-
-        return _run(state, emitter, request, op)
-
-    def stock(request: Request) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            p = find_product(shop, body.get("productid"), body.get("code") or body.get("productcode"))
-            bid = existing_branch(shop, as_int(body.get("branchid") or next(iter(shop.branches)), "branchId"))
-            on_hand = as_float(body["onhand"], "onHand") if body.get("onhand") is not None else None
-            cost = as_float(body["cost"], "cost") if body.get("cost") is not None else None
-            stock_take(shop, p, bid, on_hand, cost, now)
-            return product_json(shop, p, inventories=True)
-
-        return _run(state, emitter, request, op)
-
-    def pos_order(request: Request) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            body = _lines_alias(body, "orderdetails")
-            body.setdefault("branchid", next(iter(shop.branches)))
-            o = create_order(shop, body, now, default_channel=shop.pos_channel_id)
-            return _order(shop, o.id)
-
-        return _run(state, emitter, request, op)
-
-    def pos_invoice(request: Request) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            body = _lines_alias(body, "invoicedetails")
-            body.setdefault("branchid", next(iter(shop.branches)))
-            inv = create_invoice(shop, body, now, default_channel=shop.pos_channel_id)
-            return _invoice(shop, inv.id)
-
-        return _run(state, emitter, request, op)
-
-    def complete_order(request: Request, oid: int) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            order = get_order(shop, oid)
-            payload = _lines_alias(dict(body), "invoicedetails")
-            status = payload.pop("deliverystatus", None)
-            if status is not None and "deliverydetail" not in payload:
-                base = lower_keys(order.delivery) if order.delivery else {"type": 1}
-                payload["deliverydetail"] = {**base, "status": as_int(status, "delivery_status")}
-            payload["orderid"] = oid
-            inv = create_invoice(shop, payload, now)
-            return {"invoice": _invoice(shop, inv.id), "order": _order(shop, order.id)}
-
-        return _run(state, emitter, request, op)
-
-    def order_cancel(request: Request, oid: int) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            cancel_order(shop, oid, as_bool(body.get("isvoidpayment", True), "isVoidPayment"), now)
-            return _order(shop, oid)
-
-        return _run(state, emitter, request, op)
-
-    def edit_order(request: Request, oid: int) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            update_order(shop, oid, _lines_alias(body, "orderdetails"), now)
-            return _order(shop, oid)
-
-        return _run(state, emitter, request, op)
-
-    def invoice_delivery(request: Request, iid: int) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            if body.get("status") is None:
-                raise invalid("status is required", "status")
-            status = as_int(body.pop("status"), "status")
-            update_invoice(shop, iid, {"deliverydetail": {**body, "status": status}}, now)
-            return _invoice(shop, iid)
-
-        return _run(state, emitter, request, op)
-
-    def invoice_cancel(request: Request, iid: int) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            cancel_invoice(shop, iid, as_bool(body.get("isvoidpayment", True), "isVoidPayment"), now)
-            return _invoice(shop, iid)
-
-        return _run(state, emitter, request, op)
-
-    def products(request: Request) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            p = create_product(shop, body, now)
-            return product_json(shop, p, inventories=True)
-
-        return _run(state, emitter, request, op)
-
-    def product(request: Request, pid: int) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            if request.method == "DELETE":
-                return {"deleted": delete_product(shop, pid, now)}
-            p = update_product(shop, pid, body, now)
-            return product_json(shop, p, inventories=True, pricebooks=True)
-
-        return _run(state, emitter, request, op)
-
-    def bulk(request: Request) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            ids = bulk_products(
-                shop,
-                as_int(body.get("products", 0), "products"),
-                as_int(body.get("variantsperproduct", 1), "variants_per_product"),
-                now,
-                code_prefix=str(body.get("codeprefix") or "BK"),
-                on_hand_max=as_int(body.get("onhandmax", 100), "on_hand_max"),
-            )
-            return {
-                "created": len(ids),
-                "first_id": ids[0] if ids else None,
-                "last_id": ids[-1] if ids else None,
-            }
-
-        return _run(state, emitter, request, op)
-
-    def price(request: Request) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            if body.get("delete"):
-                remove_price(
-                    shop,
-                    as_int(body.get("pricebookid"), "pricebookId"),
-                    as_int(body.get("productid"), "productId"),
-                    now,
-                )
-            else:
-                set_price(shop, body, now)
-            return {"isSuccess": True}
-
-        return _run(state, emitter, request, op)
-
-    def customers(request: Request) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            return customer_json(shop, create_customer(shop, body, now), True)
-
-        return _run(state, emitter, request, op)
-
-    def customer(request: Request, cid: int) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            if request.method == "DELETE":
-                delete_customer(shop, cid, now)
-                return {"deleted": cid}
-            return customer_json(shop, update_customer(shop, cid, body, now), True)
-
-        return _run(state, emitter, request, op)
-
-    def categories(request: Request) -> Any:
-        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
-            if "name" in body and "categoryname" not in body:
-                body["categoryname"] = body.pop("name")
-            return category_json(shop, create_category(shop, body, now))
 
         return _run(state, emitter, request, op)
 
@@ -269,23 +126,215 @@ def routes(state: KvState, emitter: KvWebhooks) -> list[tuple[str, list[str], Ca
     return [
         ("/shops", ["GET"], shops),
         ("/settings", ["GET", "PUT"], settings),
-        ("/stock", ["POST"], stock),
-        ("/pos/orders", ["POST"], pos_order),
-        ("/pos/invoices", ["POST"], pos_invoice),
-        ("/orders/<int:oid>/complete", ["POST"], complete_order),
-        ("/orders/<int:oid>/cancel", ["POST"], order_cancel),
-        ("/orders/<int:oid>", ["PUT", "POST"], edit_order),
-        ("/invoices/<int:iid>/delivery", ["POST"], invoice_delivery),
-        ("/invoices/<int:iid>/cancel", ["POST"], invoice_cancel),
-        ("/products", ["POST"], products),
-        ("/products/bulk", ["POST"], bulk),
-        ("/products/<int:pid>", ["PUT", "POST", "DELETE"], product),
-        ("/pricebooks/detail", ["POST"], price),
-        ("/customers", ["POST"], customers),
-        ("/customers/<int:cid>", ["PUT", "POST", "DELETE"], customer),
-        ("/categories", ["POST"], categories),
         ("/salechannels", ["POST"], sale_channels),
         ("/branches", ["POST"], branches),
         ("/branches/<int:bid>/deactivate", ["POST"], branch_deactivate),
         ("/registered-webhooks", ["GET"], registered_webhooks),
+    ]
+
+
+def _product_routes(state: KvState, emitter: KvWebhooks) -> list[ControlRoute]:
+    """Products (one or in bulk) and categories, as the back office creates them."""
+
+    def products(request: Request) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            p = create_product(shop, body, now)
+            return product_json(shop, p, inventories=True)
+
+        return _run(state, emitter, request, op)
+
+    def bulk(request: Request) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            ids = bulk_products(
+                shop,
+                as_int(body.get("products", 0), "products"),
+                as_int(body.get("variantsperproduct", 1), "variants_per_product"),
+                now,
+                code_prefix=str(body.get("codeprefix") or "BK"),
+                on_hand_max=as_int(body.get("onhandmax", 100), "on_hand_max"),
+            )
+            return {
+                "created": len(ids),
+                "first_id": ids[0] if ids else None,
+                "last_id": ids[-1] if ids else None,
+            }
+
+        return _run(state, emitter, request, op)
+
+    def product(request: Request, pid: int) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            if request.method == "DELETE":
+                return {"deleted": delete_product(shop, pid, now)}
+            p = update_product(shop, pid, body, now)
+            return product_json(shop, p, inventories=True, pricebooks=True)
+
+        return _run(state, emitter, request, op)
+
+    def categories(request: Request) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            if "name" in body and "categoryname" not in body:
+                body["categoryname"] = body.pop("name")
+            return category_json(shop, create_category(shop, body, now))
+
+        return _run(state, emitter, request, op)
+
+    return [
+        ("/products", ["POST"], products),
+        ("/products/bulk", ["POST"], bulk),
+        ("/products/<int:pid>", ["PUT", "POST", "DELETE"], product),
+        ("/categories", ["POST"], categories),
+    ]
+
+
+def _stock_and_price_routes(state: KvState, emitter: KvWebhooks) -> list[ControlRoute]:
+    """A stock take in a branch; a product's price in a price book."""
+
+    def stock(request: Request) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            p = find_product(shop, body.get("productid"), body.get("code") or body.get("productcode"))
+            bid = existing_branch(shop, as_int(body.get("branchid") or next(iter(shop.branches)), "branchId"))
+            on_hand = as_float(body["onhand"], "onHand") if body.get("onhand") is not None else None
+            cost = as_float(body["cost"], "cost") if body.get("cost") is not None else None
+            stock_take(shop, p, bid, on_hand, cost, now)
+            return product_json(shop, p, inventories=True)
+
+        return _run(state, emitter, request, op)
+
+    def price(request: Request) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            if body.get("delete"):
+                remove_price(
+                    shop,
+                    as_int(body.get("pricebookid"), "pricebookId"),
+                    as_int(body.get("productid"), "productId"),
+                    now,
+                )
+            else:
+                set_price(shop, body, now)
+            return {"isSuccess": True}
+
+        return _run(state, emitter, request, op)
+
+    return [
+        ("/stock", ["POST"], stock),
+        ("/pricebooks/detail", ["POST"], price),
+    ]
+
+
+def _order_routes(state: KvState, emitter: KvWebhooks) -> list[ControlRoute]:
+    """Orders: taken at the till, edited, completed (an invoice) or cancelled."""
+
+    def pos_order(request: Request) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            body = _lines_alias(body, "orderdetails")
+            body.setdefault("branchid", next(iter(shop.branches)))
+            o = create_order(shop, body, now, default_channel=shop.pos_channel_id)
+            return _order(shop, o.id)
+
+        return _run(state, emitter, request, op)
+
+    def edit_order(request: Request, oid: int) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            update_order(shop, oid, _lines_alias(body, "orderdetails"), now)
+            return _order(shop, oid)
+
+        return _run(state, emitter, request, op)
+
+    def complete_order(request: Request, oid: int) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            order = get_order(shop, oid)
+            payload = _lines_alias(dict(body), "invoicedetails")
+            status = payload.pop("deliverystatus", None)
+            if status is not None and "deliverydetail" not in payload:
+                base = lower_keys(order.delivery) if order.delivery else {"type": 1}
+                payload["deliverydetail"] = {**base, "status": as_int(status, "delivery_status")}
+            payload["orderid"] = oid
+            inv = create_invoice(shop, payload, now)
+            return {"invoice": _invoice(shop, inv.id), "order": _order(shop, order.id)}
+
+        return _run(state, emitter, request, op)
+
+    def order_cancel(request: Request, oid: int) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            cancel_order(shop, oid, as_bool(body.get("isvoidpayment", True), "isVoidPayment"), now)
+            return _order(shop, oid)
+
+        return _run(state, emitter, request, op)
+
+    return [
+        ("/pos/orders", ["POST"], pos_order),
+        ("/orders/<int:oid>/complete", ["POST"], complete_order),
+        ("/orders/<int:oid>/cancel", ["POST"], order_cancel),
+        ("/orders/<int:oid>", ["PUT", "POST"], edit_order),
+    ]
+
+
+def _invoice_routes(state: KvState, emitter: KvWebhooks) -> list[ControlRoute]:
+    """Invoices: sold at the till, delivery status moved, cancelled."""
+
+    def pos_invoice(request: Request) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            body = _lines_alias(body, "invoicedetails")
+            body.setdefault("branchid", next(iter(shop.branches)))
+            inv = create_invoice(shop, body, now, default_channel=shop.pos_channel_id)
+            return _invoice(shop, inv.id)
+
+        return _run(state, emitter, request, op)
+
+    def invoice_delivery(request: Request, iid: int) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            if body.get("status") is None:
+                raise invalid("status is required", "status")
+            status = as_int(body.pop("status"), "status")
+            update_invoice(shop, iid, {"deliverydetail": {**body, "status": status}}, now)
+            return _invoice(shop, iid)
+
+        return _run(state, emitter, request, op)
+
+    def invoice_cancel(request: Request, iid: int) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            cancel_invoice(shop, iid, as_bool(body.get("isvoidpayment", True), "isVoidPayment"), now)
+            return _invoice(shop, iid)
+
+        return _run(state, emitter, request, op)
+
+    return [
+        ("/pos/invoices", ["POST"], pos_invoice),
+        ("/invoices/<int:iid>/delivery", ["POST"], invoice_delivery),
+        ("/invoices/<int:iid>/cancel", ["POST"], invoice_cancel),
+    ]
+
+
+def _customer_routes(state: KvState, emitter: KvWebhooks) -> list[ControlRoute]:
+    """Customers: created, edited, deleted."""
+
+    def customers(request: Request) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            return customer_json(shop, create_customer(shop, body, now), True)
+
+        return _run(state, emitter, request, op)
+
+    def customer(request: Request, cid: int) -> Any:
+        def op(shop: Shop, body: dict[str, Any], now: int) -> Any:
+            if request.method == "DELETE":
+                delete_customer(shop, cid, now)
+                return {"deleted": cid}
+            return customer_json(shop, update_customer(shop, cid, body, now), True)
+
+        return _run(state, emitter, request, op)
+
+    return [
+        ("/customers", ["POST"], customers),
+        ("/customers/<int:cid>", ["PUT", "POST", "DELETE"], customer),
+    ]
+
+
+def routes(state: KvState, emitter: KvWebhooks) -> list[ControlRoute]:
+    return [
+        *_shop_routes(state, emitter),
+        *_product_routes(state, emitter),
+        *_stock_and_price_routes(state, emitter),
+        *_order_routes(state, emitter),
+        *_invoice_routes(state, emitter),
+        *_customer_routes(state, emitter),
     ]

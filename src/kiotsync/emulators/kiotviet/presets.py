@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Branch, Customer, PriceBook, Shop, User
@@ -287,10 +288,54 @@ def _base(shop: Shop, now: int, branches: list[tuple[str, str, str, str, str]], 
     create_sale_channel(shop, "Website", born, img="https://cdn-app.kiotviet.vn/sample/channel-website.png")
 
 
+@dataclass
+class _DemoBuild:
+    """What the demo's sections share: the shop and its random draws, the build's clock (each
+    product is created one day after the previous one) and the catalogue built so far."""
+
+    shop: Shop
+    now: int
+    cats: dict[str, int] = field(default_factory=dict)
+    brands: dict[str, int] = field(default_factory=dict)
+    by_name: dict[str, int] = field(default_factory=dict)  # product row by full name
+    branches: list[int] = field(default_factory=list)
+    cdn: str = ""
+    day: int = 0
+
+    @property
+    def rng(self) -> random.Random:
+        return self.shop.rng
+
+    def stock(self, lo: int = 0, hi: int = 40) -> list[dict[str, Any]]:
+        return [{"branchid": b, "onhand": self.rng.randint(lo, hi), "cost": 0} for b in self.branches]
+
+    def when(self) -> int:
+        self.day += 1
+        return self.now - (120 - self.day) * DAY
+
+    def line(self, key: str, qty: int) -> dict[str, Any]:
+        p = self.shop.products[self.by_name[key]]
+        return {"productid": p.id, "quantity": qty, "price": p.base_price}
+
+
 def _demo(shop: Shop, now: int) -> None:
-    rng = shop.rng
-    past = now - 300 * DAY
-    cats: dict[str, int] = {}
+    d = _DemoBuild(shop, now)
+    _demo_categories(d)
+    _demo_trademarks(d)
+    d.branches = list(shop.branches)
+    d.cdn = f"https://cdn-images.kiotviet.vn/{shop.retailer}"
+    _demo_variant_groups(d)
+    _demo_unit_products(d)
+    _demo_simple_products(d)
+    _demo_special_products(d)
+    _demo_pricebooks(d)
+    _demo_customers(d)
+    website, facebook, ship = _demo_channels_and_surcharges(d)
+    _demo_orders_and_invoices(d, website, facebook, ship)
+
+
+def _demo_categories(d: _DemoBuild) -> None:
+    shop, past, cats = d.shop, d.now - 300 * DAY, d.cats
     for root, children in _CATEGORIES:
         cats[root] = create_category(shop, {"categoryname": root}, past).id
         for child, grand in children:
@@ -299,43 +344,40 @@ def _demo(shop: Shop, now: int) -> None:
                 cats[g] = create_category(shop, {"categoryname": g, "parentid": cats[child]}, past).id
     for cat_ in shop.categories.values():
         cat_.modified = None
-    brands = {}
+
+
+def _demo_trademarks(d: _DemoBuild) -> None:
     for name in _TRADEMARKS:
-        tid = shop.next_id("trademark")
-        shop.trademarks[tid] = name
-        brands[name] = tid
-    branches = list(shop.branches)
-    cdn = f"https://cdn-images.kiotviet.vn/{shop.retailer}"
+        tid = d.shop.next_id("trademark")
+        d.shop.trademarks[tid] = name
+        d.brands[name] = tid
 
-    def stock(lo: int = 0, hi: int = 40) -> list[dict[str, Any]]:
-        return [{"branchid": b, "onhand": rng.randint(lo, hi), "cost": 0} for b in branches]
 
-    day = 0
+def _combinations(axes: list[tuple[str, list[str]]]) -> list[list[tuple[str, str]]]:
+    """Every (attribute, value) combination of the axes, the first axis varying slowest."""
+    combos: list[list[tuple[str, str]]] = [[]]
+    for attr, values in axes:
+        combos = [[*c, (attr, v)] for c in combos for v in values]
+    return combos
 
-    def when() -> int:
-        nonlocal day
-        day += 1
-        return now - (120 - day) * DAY
 
-    by_name: dict[str, int] = {}
+def _demo_variant_groups(d: _DemoBuild) -> None:
+    rng, cdn = d.rng, d.cdn
     for name, prefix, cat, brand, price, axes, slug in _VARIANT_GROUPS:
-        combos: list[list[tuple[str, str]]] = [[]]
-        for attr, values in axes:
-            combos = [[*c, (attr, v)] for c in combos for v in values]
         master_id: int | None = None
-        for k, combo in enumerate(combos):
+        for k, combo in enumerate(_combinations(axes)):
             suffix = "-".join(_ascii_slug(v).upper()[:3] for _, v in combo)
             body: dict[str, Any] = {
                 "code": f"{prefix}-{suffix}",
                 "name": name,
-                "categoryid": cats[cat],
-                "trademarkid": brands.get(brand) if brand else None,
+                "categoryid": d.cats[cat],
+                "trademarkid": d.brands.get(brand) if brand else None,
                 "baseprice": price,
                 "unit": "Cái",
                 "weight": 300,
                 "hasvariants": True,
                 "attributes": [{"attributename": a, "attributevalue": v} for a, v in combo],
-                "inventories": stock(),
+                "inventories": d.stock(),
                 "masterproductid": master_id,
                 "description": f"<p>{name} — chất liệu thoáng mát, form chuẩn.</p>",
             }
@@ -345,26 +387,30 @@ def _demo(shop: Shop, now: int) -> None:
                 body["images"] = [f"{cdn}/{slug}-1.jpg", f"{cdn}/{slug}-2.jpg"]
             elif k % 3 == 0:
                 body["images"] = [f"{cdn}/{slug}-{_ascii_slug(combo[0][1])}.jpg"]
-            p = create_product(shop, body, when())
+            p = create_product(d.shop, body, d.when())
             if master_id is None:
                 master_id = p.id
-            by_name[f"{name} - {' - '.join(v for _, v in combo)}"] = p.id
+            d.by_name[f"{name} - {' - '.join(v for _, v in combo)}"] = p.id
+
+
+def _demo_unit_products(d: _DemoBuild) -> None:
+    shop, rng = d.shop, d.rng
     for name, cat, brand, unit, price, other, conv, other_price in _UNIT_PRODUCTS:
         base = create_product(
             shop,
             {
                 "name": name,
-                "categoryid": cats[cat],
-                "trademarkid": brands[brand],
+                "categoryid": d.cats[cat],
+                "trademarkid": d.brands[brand],
                 "unit": unit,
                 "baseprice": price,
                 "barcode": _barcode(rng),
                 "inventories": [
-                    {"branchid": b, "onhand": rng.randint(48, 480), "cost": price * 0.7} for b in branches
+                    {"branchid": b, "onhand": rng.randint(48, 480), "cost": price * 0.7} for b in d.branches
                 ],
-                "images": [f"{cdn}/{_ascii_slug(name)}.jpg"],
+                "images": [f"{d.cdn}/{_ascii_slug(name)}.jpg"],
             },
-            when(),
+            d.when(),
         )
         create_product(
             shop,
@@ -375,22 +421,30 @@ def _demo(shop: Shop, now: int) -> None:
                 "baseprice": other_price,
                 "barcode": _barcode(rng),
             },
-            when(),
+            d.when(),
         )
-        by_name[name] = base.id
+        d.by_name[name] = base.id
+
+
+def _demo_simple_products(d: _DemoBuild) -> None:
     for name, cat, price, image in _SIMPLE:
-        body = {
+        body: dict[str, Any] = {
             "name": name,
-            "categoryid": cats[cat],
+            "categoryid": d.cats[cat],
             "baseprice": price,
             "unit": _UNIT_BY_CATEGORY.get(cat, "Cái"),
-            "inventories": stock(0, 60),
+            "inventories": d.stock(0, 60),
         }
-        if rng.random() < 0.7:
-            body["barcode"] = _barcode(rng)
+        if d.rng.random() < 0.7:
+            body["barcode"] = _barcode(d.rng)
         if image:
-            body["images"] = [f"{cdn}/{_ascii_slug(name)}.jpg"]
-        by_name[name] = create_product(shop, body, when()).id
+            body["images"] = [f"{d.cdn}/{_ascii_slug(name)}.jpg"]
+        d.by_name[name] = create_product(d.shop, body, d.when()).id
+
+
+def _demo_special_products(d: _DemoBuild) -> None:
+    """A combo, two services and an inactive product."""
+    shop, cats, by_name = d.shop, d.cats, d.by_name
     create_product(
         shop,
         {
@@ -403,19 +457,19 @@ def _demo(shop: Shop, now: int) -> None:
                 {"materialid": by_name["Áo thun cotton basic - Trắng - M"], "quantity": 1},
                 {"materialid": by_name["Mũ lưỡi trai trơn"], "quantity": 1},
             ],
-            "images": [f"{cdn}/combo-ao-thun-mu.jpg"],
+            "images": [f"{d.cdn}/combo-ao-thun-mu.jpg"],
         },
-        when(),
+        d.when(),
     )
     create_product(
         shop,
         {"name": "Gói quà tặng", "type": 3, "categoryid": cats["Dịch vụ"], "baseprice": 20000, "unit": "Lần"},
-        when(),
+        d.when(),
     )
     create_product(
         shop,
         {"name": "Lên lai quần", "type": 3, "categoryid": cats["Dịch vụ"], "baseprice": 30000, "unit": "Lần"},
-        when(),
+        d.when(),
     )
     create_product(
         shop,
@@ -425,13 +479,15 @@ def _demo(shop: Shop, now: int) -> None:
             "baseprice": 399000,
             "unit": "Cái",
             "isactive": False,
-            "barcode": _barcode(rng),
-            "inventories": stock(0, 5),
+            "barcode": _barcode(d.rng),
+            "inventories": d.stock(0, 5),
         },
-        when(),
+        d.when(),
     )
 
-    # price books
+
+def _demo_pricebooks(d: _DemoBuild) -> None:
+    shop, now, cats = d.shop, d.now, d.cats
     wholesale = PriceBook(
         id=shop.next_id("pricebook"),
         name="Giá sỉ",
@@ -445,7 +501,7 @@ def _demo(shop: Shop, now: int) -> None:
         created=entity_ticks(now - 7 * DAY),
         start=entity_ticks(now - 7 * DAY),
         end=entity_ticks(now + 23 * DAY),
-        branch_ids=branches[:2],
+        branch_ids=d.branches[:2],
         is_global=False,
     )
     for p in shop.products.values():
@@ -459,12 +515,14 @@ def _demo(shop: Shop, now: int) -> None:
             cats["Bánh kẹo"],
         ):
             wholesale.lines[p.id] = round(p.base_price * 0.9 / 100) * 100
-        elif p.has_variants and rng.random() < 0.6:
+        elif p.has_variants and d.rng.random() < 0.6:
             promo.lines[p.id] = round(p.base_price * 0.8 / 1000) * 1000
     shop.pricebooks[wholesale.id] = wholesale
     shop.pricebooks[promo.id] = promo
 
-    # customers
+
+def _demo_customers(d: _DemoBuild) -> None:
+    shop, now, rng, branches = d.shop, d.now, d.rng, d.branches
     for i, (name, male, location, ward) in enumerate(_CUSTOMERS):
         created = entity_ticks(now - (90 - i * 5) * DAY)
         c = Customer(
@@ -486,7 +544,11 @@ def _demo(shop: Shop, now: int) -> None:
         shop.customers[c.id] = c
         shop.customer_by_code[c.code.lower()] = c.id
 
-    # sale channels and surcharges
+
+def _demo_channels_and_surcharges(d: _DemoBuild) -> tuple[int, int, int]:
+    """Facebook and Shopee channels, two surcharges; returns the ids of the Website and
+    Facebook channels and of the shipping surcharge."""
+    shop, now = d.shop, d.now
     website = next(ch.id for ch in shop.sale_channels.values() if ch.name == "Website")
     facebook = create_sale_channel(shop, "Facebook", now - 100 * DAY).id
     create_sale_channel(shop, "Shopee", now - 100 * DAY)
@@ -494,29 +556,29 @@ def _demo(shop: Shop, now: int) -> None:
         shop, {"name": "Phí vận chuyển", "code": "THK000001", "value": 30000}, now - 100 * DAY
     )
     create_surcharge(shop, {"name": "Phí gói quà", "code": "THK000002", "value": 15000}, now - 100 * DAY)
+    return website, facebook, ship.id
 
-    # orders and invoices, made through the same rules the API uses
+
+def _delivery(c: Customer, price: int = 30000) -> dict[str, Any]:
+    return {
+        "type": 1,
+        "price": price,
+        "receiver": c.name,
+        "contactnumber": c.contact_number,
+        "address": c.address,
+        "locationname": c.location_name,
+        "wardname": c.ward_name,
+        "weight": 500,
+    }
+
+
+def _demo_orders_and_invoices(d: _DemoBuild, website: int, facebook: int, ship: int) -> None:
+    """Orders and invoices, made through the same rules the API uses."""
+    shop, now, rng, branches, line = d.shop, d.now, d.rng, d.branches, d.line
     customers = list(shop.customers.values())
     sellers = [u.id for u in shop.users.values() if not u.hidden]
     central = branches[0]
-
-    def line(key: str, qty: int) -> dict[str, Any]:
-        p = shop.products[by_name[key]]
-        return {"productid": p.id, "quantity": qty, "price": p.base_price}
-
-    def delivery(c: Customer, price: int = 30000) -> dict[str, Any]:
-        return {
-            "type": 1,
-            "price": price,
-            "receiver": c.name,
-            "contactnumber": c.contact_number,
-            "address": c.address,
-            "locationname": c.location_name,
-            "wardname": c.ward_name,
-            "weight": 500,
-        }
-
-    open_web = create_order(
+    create_order(
         shop,
         {
             "branchid": central,
@@ -524,8 +586,8 @@ def _demo(shop: Shop, now: int) -> None:
             "salechannelid": website,
             "description": "Đơn web #1001",
             "orderdetails": [line("Áo thun cotton basic - Đen - M", 2), line("Quần jean slim fit - 30", 1)],
-            "orderdelivery": delivery(customers[0]),
-            "surchages": [{"id": ship.id, "price": 30000}],
+            "orderdelivery": _delivery(customers[0]),
+            "surchages": [{"id": ship, "price": 30000}],
         },
         now,
     )
@@ -561,7 +623,7 @@ def _demo(shop: Shop, now: int) -> None:
             "salechannelid": website,
             "description": "Đơn web #0998",
             "orderdetails": [line("Áo sơ mi công sở nam - Trắng - L", 1)],
-            "orderdelivery": delivery(customers[3]),
+            "orderdelivery": _delivery(customers[3]),
         },
         now,
     )
@@ -569,7 +631,7 @@ def _demo(shop: Shop, now: int) -> None:
         shop,
         {
             "orderid": done.id,
-            "deliverydetail": {**delivery(customers[3]), "status": 3},
+            "deliverydetail": {**_delivery(customers[3]), "status": 3},
             "totalpayment": 329000,
         },
         now,
@@ -613,7 +675,7 @@ def _demo(shop: Shop, now: int) -> None:
             "salechannelid": website,
             "description": "Đơn web #1000",
             "orderdetails": [line("Áo khoác bomber", 1), line("Thắt lưng da bò", 1)],
-            "orderdelivery": delivery(customers[6]),
+            "orderdelivery": _delivery(customers[6]),
         },
         now,
     )
@@ -622,7 +684,7 @@ def _demo(shop: Shop, now: int) -> None:
         {
             "orderid": shipping.id,
             "deliverydetail": {
-                **delivery(customers[6]),
+                **_delivery(customers[6]),
                 "status": 2,
                 "deliverycode": "GHN" + "".join(str(rng.randrange(10)) for _ in range(9)),
                 "usingpricecod": True,
@@ -645,7 +707,6 @@ def _demo(shop: Shop, now: int) -> None:
         },
         now,
     )
-    del open_web
 
 
 def bulk_products(

@@ -44,38 +44,46 @@ def _invoice_status_for_delivery(delivery_status: int | None, current: int) -> i
     return current
 
 
-def create_invoice(shop: Shop, body: dict[str, Any], now: int, default_channel: int | None = None) -> Sale:
-    order: Sale | None = None
-    if body.get("orderid") not in (None, "", 0):
-        order = shop.orders.get(as_int(body["orderid"], "orderId"))
-        if order is None:
-            raise invalid("Đơn đặt hàng không tồn tại", "orderId")
-        if order.status in (3, 4):
-            raise invalid(f'Đơn đặt hàng "{order.code}" đã {order_status_word(order)}, không thể tạo hóa đơn')
-    branch_id = sale_branch(shop, body.get("branchid") or (order.branch_id if order else None))
-    purchase = purchase_date(shop, body, now)
+def _invoiced_order(shop: Shop, body: dict[str, Any]) -> Sale | None:
+    """The order an invoice completes (``orderId``), if any; not one completed or cancelled."""
+    if body.get("orderid") in (None, "", 0):
+        return None
+    order = shop.orders.get(as_int(body["orderid"], "orderId"))
+    if order is None:
+        raise invalid("Đơn đặt hàng không tồn tại", "orderId")
+    if order.status in (3, 4):
+        raise invalid(f'Đơn đặt hàng "{order.code}" đã {order_status_word(order)}, không thể tạo hóa đơn')
+    return order
+
+
+def _invoice_lines(shop: Shop, body: dict[str, Any], order: Sale | None) -> list[Line]:
+    """``invoiceDetails``; without them, what the order has not invoiced yet."""
     if body.get("invoicedetails") is not None or order is None:
-        lines = sale_lines(shop, body.get("invoicedetails"), "invoiceDetails", "invoicedetailtaxs")
-    else:
-        lines = [
-            Line(
-                product_id=ln.product_id,
-                product_code=ln.product_code,
-                product_name=ln.product_name,
-                quantity=ln.quantity - ln.invoiced,
-                price=ln.price,
-                discount=ln.discount,
-                discount_ratio=ln.discount_ratio,
-                note=ln.note,
-                tax_ids=list(ln.tax_ids),
-            )
-            for ln in order.lines
-            if ln.quantity - ln.invoiced > 0 and ln.product_id in shop.products
-        ]
-        if not lines:
-            raise invalid("Vui lòng chọn ít nhất một hàng hóa", "invoiceDetails")
-        for ln in lines:
-            check_sellable(shop.products[ln.product_id])
+        return sale_lines(shop, body.get("invoicedetails"), "invoiceDetails", "invoicedetailtaxs")
+    lines = [
+        Line(
+            product_id=ln.product_id,
+            product_code=ln.product_code,
+            product_name=ln.product_name,
+            quantity=ln.quantity - ln.invoiced,
+            price=ln.price,
+            discount=ln.discount,
+            discount_ratio=ln.discount_ratio,
+            note=ln.note,
+            tax_ids=list(ln.tax_ids),
+        )
+        for ln in order.lines
+        if ln.quantity - ln.invoiced > 0 and ln.product_id in shop.products
+    ]
+    if not lines:
+        raise invalid("Vui lòng chọn ít nhất một hàng hóa", "invoiceDetails")
+    for ln in lines:
+        check_sellable(shop.products[ln.product_id])
+    return lines
+
+
+def _invoice_delivery(shop: Shop, body: dict[str, Any], order: Sale | None) -> dict[str, Any] | None:
+    """``deliveryDetail`` (alias ``invoiceDelivery``), else the order's delivery; status 1 by default."""
     raw_delivery = body.get("deliverydetail", body.get("invoicedelivery"))
     if (
         raw_delivery is None
@@ -89,17 +97,43 @@ def create_invoice(shop: Shop, body: dict[str, Any], now: int, default_channel: 
     check_delivery_setting(shop, delivery)
     if delivery is not None and delivery.get("status") is None:
         delivery["status"] = 1
+    return delivery
+
+
+def _check_stock_for_sale(shop: Shop, lines: list[Line], branch_id: int, order: Sale | None) -> None:
+    """Refuse a sale the branch has not the stock for, unless the shop's setting allows it."""
+    setting = "allow_sell_when_order_out_stock" if order is not None else "allow_sell_when_out_stock"
+    if shop.settings[setting]:
+        return
+    need: dict[int, float] = {}
+    for ln in lines:
+        need[ln.product_id] = need.get(ln.product_id, 0) + ln.quantity
+    for pid, qty in need.items():
+        if short_of(shop, shop.products[pid], branch_id, qty, False):
+            raise setting_off(SETTING_SELL_OUT_OF_STOCK)
+
+
+def _new_invoice_status(body: dict[str, Any], delivery: dict[str, Any] | None) -> int:
+    """``status`` 1, 3 or 5; by default 3 (processing) while a delivery is not yet delivered."""
+    status = body.get("status")
+    if status in (None, ""):
+        return 3 if delivery is not None and delivery.get("status") != 3 else 1
+    status = as_int(status, "status")
+    if status not in (1, 3, 5):
+        raise invalid("Trạng thái hóa đơn không hợp lệ", "status")
+    return status
+
+
+def create_invoice(shop: Shop, body: dict[str, Any], now: int, default_channel: int | None = None) -> Sale:
+    order = _invoiced_order(shop, body)
+    branch_id = sale_branch(shop, body.get("branchid") or (order.branch_id if order else None))
+    purchase = purchase_date(shop, body, now)
+    lines = _invoice_lines(shop, body, order)
+    delivery = _invoice_delivery(shop, body, order)
     using_cod = as_bool(body.get("usingcod", False), "usingCod")
     if (using_cod or (delivery and delivery.get("usingPriceCod"))) and not shop.settings["manage_cod"]:
         raise setting_off(SETTING_COD)
-    setting = "allow_sell_when_order_out_stock" if order is not None else "allow_sell_when_out_stock"
-    if not shop.settings[setting]:
-        need: dict[int, float] = {}
-        for ln in lines:
-            need[ln.product_id] = need.get(ln.product_id, 0) + ln.quantity
-        for pid, qty in need.items():
-            if short_of(shop, shop.products[pid], branch_id, qty, False):
-                raise setting_off(SETTING_SELL_OUT_OF_STOCK)
+    _check_stock_for_sale(shop, lines, branch_id, order)
     surcharges = sale_surcharges(shop, body, now)
     sold_by = sale_user(shop, body.get("soldbyid"), "soldById")
     customer_id = sale_customer(shop, body, now)
@@ -107,13 +141,7 @@ def create_invoice(shop: Shop, body: dict[str, Any], now: int, default_channel: 
         customer_id = order.customer_id
     fallback_channel = order.sale_channel_id if order else (default_channel or shop.default_channel_id)
     channel = sale_channel(shop, body.get("salechannelid"), fallback_channel)
-    status = body.get("status")
-    if status not in (None, ""):
-        status = as_int(status, "status")
-        if status not in (1, 3, 5):
-            raise invalid("Trạng thái hóa đơn không hợp lệ", "status")
-    else:
-        status = 3 if delivery is not None and delivery.get("status") != 3 else 1
+    status = _new_invoice_status(body, delivery)
     code = shop.next_code("HD", shop.invoice_by_code)
     payments, paid = sale_payments(shop, body, code, now)
     ts = entity_ticks(now)

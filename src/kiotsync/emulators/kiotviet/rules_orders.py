@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import SETTING_ORDER_OUT_OF_STOCK, KvError, found, invalid, setting_off
-from .model import Sale, Shop
+from .model import Line, Sale, Shop
 from .params import as_bool, as_int
 from .rules_invoices import create_invoice
 from .rules_sales import (
@@ -107,6 +107,20 @@ def _release(shop: Shop, order: Sale, now: int) -> None:
             move_stock(shop, p, order.branch_id, now, reserved=-left)
 
 
+def _move_reservation(
+    shop: Shop, order: Sale, new_lines: list[Line] | None, branch_id: int, now: int
+) -> None:
+    """New lines or another branch: release what the order reserves and reserve it again."""
+    if new_lines is None and branch_id == order.branch_id:
+        return
+    _release(shop, order, now)
+    if new_lines is not None:
+        order.lines = new_lines
+    order.branch_id = branch_id
+    for ln in order.lines:
+        move_stock(shop, shop.products[ln.product_id], branch_id, now, reserved=ln.quantity)
+
+
 def update_order(shop: Shop, oid: int, body: dict[str, Any], now: int) -> Sale:
     order = get_order(shop, oid)
     require_order_setting(shop)
@@ -133,13 +147,7 @@ def update_order(shop: Shop, oid: int, body: dict[str, Any], now: int) -> Sale:
     customer_id = sale_customer(shop, body, now)
     branch_id = sale_branch(shop, body["branchid"]) if body.get("branchid") else order.branch_id
     # every check passed: apply
-    if new_lines is not None or branch_id != order.branch_id:
-        _release(shop, order, now)
-        if new_lines is not None:
-            order.lines = new_lines
-        order.branch_id = branch_id
-        for ln in order.lines:
-            move_stock(shop, shop.products[ln.product_id], branch_id, now, reserved=ln.quantity)
+    _move_reservation(shop, order, new_lines, branch_id, now)
     if purchase is not None:
         order.purchase_date = purchase
     order.delivery = delivery

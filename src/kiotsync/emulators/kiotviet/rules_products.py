@@ -15,119 +15,24 @@ from typing import Any
 from .errors import found, invalid, not_found
 from .model import PRODUCT_COMBO, PRODUCT_GOODS, PRODUCT_SERVICE, Formula, Product, ProductAttr, Shop
 from .params import as_bool, as_float, as_int
-from .rules_catalog import register_attribute
-from .rules_stock import existing_branch, register_combo, stock_take, unregister_combo
+from .product_fields import (
+    PLAIN_FIELDS,
+    TAX_FIELDS,
+    apply_inventories,
+    check_barcode,
+    check_code,
+    clean_text,
+    existing_category,
+    image_urls,
+    optional_id,
+    read_attributes,
+    read_formulas,
+    read_tax_ids,
+    set_fields,
+    validate_codes,
+)
+from .rules_stock import register_combo, unregister_combo
 from .timefmt import entity_ticks
-
-MAX_BARCODE = 16
-MAX_CODE = 50
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _opt_id(value: Any, name: str) -> int | None:
-    if value in (None, "", 0, "0"):
-        return None
-    return as_int(value, name)
-
-
-def check_code(shop: Shop, code: str, exclude: int | None = None) -> None:
-    if len(code) > MAX_CODE:
-        raise invalid(f"Mã hàng không được vượt quá {MAX_CODE} ký tự", "code")
-    owner = shop.product_by_code.get(code.lower())
-    if owner is not None and owner != exclude:
-        raise invalid(f'Mã hàng "{code}" đã tồn tại', "code")
-
-
-def check_barcode(shop: Shop, bar: str, exclude: int | None = None) -> None:
-    if len(bar) > MAX_BARCODE:
-        raise invalid(f"Mã vạch không được vượt quá {MAX_BARCODE} ký tự", "barCode")
-    owner = shop.product_by_barcode.get(bar.lower())
-    if owner is not None and owner != exclude:
-        raise invalid(f'Mã vạch "{bar}" đã tồn tại', "barCode")
-
-
-def _images(value: Any) -> list[str]:
-    out: list[str] = []
-    for item in value or []:
-        if isinstance(item, dict):
-            url = item.get("image") or item.get("url")
-            if url:
-                out.append(str(url))
-        elif item:
-            out.append(str(item))
-    return out
-
-
-def _attributes(shop: Shop, value: Any) -> list[ProductAttr]:
-    attrs: list[ProductAttr] = []
-    for item in value or []:
-        if not isinstance(item, dict):
-            raise invalid("Thuộc tính không hợp lệ", "attributes")
-        name = _text(item.get("attributename"))
-        val = _text(item.get("attributevalue"))
-        if not name:
-            raise invalid("Tên thuộc tính không được để trống", "attributes")
-        register_attribute(shop, name, val)
-        attrs.append(ProductAttr(name, val))
-    return attrs
-
-
-def _category(shop: Shop, value: Any) -> int | None:
-    cid = _opt_id(value, "categoryId")
-    if cid is not None and cid not in shop.categories:
-        raise invalid("Nhóm hàng không tồn tại", "categoryId")
-    return cid
-
-
-def _formulas(shop: Shop, value: Any) -> list[Formula]:
-    out: list[Formula] = []
-    for item in value or []:
-        if not isinstance(item, dict):
-            raise invalid("Thành phần combo không hợp lệ", "productFormulas")
-        material = None
-        mid = _opt_id(item.get("materialid"), "materialId")
-        if mid is not None:
-            material = shop.products.get(mid)
-        elif _text(item.get("materialcode")):
-            material = shop.product_by_code_ci(_text(item.get("materialcode")))
-        if material is None:
-            raise invalid("Thành phần combo không tồn tại", "productFormulas")
-        if material.type != PRODUCT_GOODS:
-            raise invalid("Thành phần combo phải là hàng hóa thường", "productFormulas")
-        qty = as_float(item.get("quantity", 1), "quantity")
-        if qty <= 0:
-            raise invalid("Số lượng thành phần combo phải lớn hơn 0", "productFormulas")
-        out.append(Formula(material.id, qty))
-    return out
-
-
-def _tax_ids(value: Any) -> list[int]:
-    out = []
-    for item in value or []:
-        if isinstance(item, dict) and item.get("taxid") not in (None, ""):
-            out.append(as_int(item["taxid"], "taxId"))
-    return out
-
-
-def _apply_inventories(shop: Shop, p: Product, value: Any, now: int) -> None:
-    if not isinstance(value, list):
-        return
-    for item in value:
-        if not isinstance(item, dict):
-            continue
-        on_hand = item.get("onhand")
-        cost = item.get("cost")
-        stock_take(
-            shop,
-            p,
-            existing_branch(shop, as_int(item.get("branchid"), "branchId")),
-            as_float(on_hand, "onHand") if on_hand is not None else None,
-            as_float(cost, "cost") if cost is not None else None,
-            now,
-        )
 
 
 def _touch(shop: Shop, p: Product, now: int) -> None:
@@ -140,90 +45,134 @@ def _family_units(shop: Shop, base_id: int) -> list[Product]:
     return [base, *(shop.products[u] for u in shop.unit_rows.get(base_id, ()) if u in shop.products)]
 
 
-def validate_codes(shop: Shop, items: list[dict[str, Any]]) -> None:
-    """Reject a batch whose codes/barcodes clash with the shop or with each other."""
-    seen_codes: set[str] = set()
-    seen_bars: set[str] = set()
-    for item in items:
-        code = _text(item.get("code"))
-        if code:
-            check_code(shop, code, as_int(item["id"], "id") if item.get("id") else None)
-            if code.lower() in seen_codes:
-                raise invalid(f'Mã hàng "{code}" đã tồn tại', "code")
-            seen_codes.add(code.lower())
-        bar = _text(item.get("barcode"))
-        if bar:
-            check_barcode(shop, bar, as_int(item["id"], "id") if item.get("id") else None)
-            if bar.lower() in seen_bars:
-                raise invalid(f'Mã vạch "{bar}" đã tồn tại', "barCode")
-            seen_bars.add(bar.lower())
-
-
-def create_product(shop: Shop, body: dict[str, Any], now: int) -> Product:
+def _product_type(body: dict[str, Any]) -> int:
     ptype = as_int(body.get("type") or body.get("producttype") or PRODUCT_GOODS, "type")
     if ptype not in (PRODUCT_COMBO, PRODUCT_GOODS, PRODUCT_SERVICE):
         raise invalid("Loại hàng hóa không hợp lệ", "type")
+    return ptype
 
-    base: Product | None = None
-    base_id = _opt_id(body.get("masterunitid"), "masterUnitId")
-    if base_id is not None:
-        base = shop.products.get(base_id)
-        if base is None:
-            raise invalid("Hàng hóa đơn vị cơ bản không tồn tại", "masterUnitId")
-        if base.master_unit_id is not None:
-            base = shop.products[base.master_unit_id]
-        if base.type != PRODUCT_GOODS:
-            raise invalid("Chỉ hàng hóa thường mới có nhiều đơn vị tính", "masterUnitId")
-        ptype = PRODUCT_GOODS
 
-    master: Product | None = None
-    master_id = _opt_id(body.get("masterproductid"), "masterProductId")
-    if master_id is not None:
-        master = shop.products.get(master_id)
-        if master is None:
-            raise invalid("Hàng hóa cùng loại không tồn tại", "masterProductId")
-        if master.master_product_id is not None:
-            master = shop.products[master.master_product_id]
-    elif base is not None and base.master_product_id is not None:
-        master = shop.products.get(base.master_product_id)
+def _unit_base(shop: Shop, body: dict[str, Any]) -> Product | None:
+    """The base-unit row a new unit row hangs off (``masterUnitId``, resolved to the family's base)."""
+    base_id = optional_id(body.get("masterunitid"), "masterUnitId")
+    if base_id is None:
+        return None
+    base = shop.products.get(base_id)
+    if base is None:
+        raise invalid("Hàng hóa đơn vị cơ bản không tồn tại", "masterUnitId")
+    if base.master_unit_id is not None:
+        base = shop.products[base.master_unit_id]
+    if base.type != PRODUCT_GOODS:
+        raise invalid("Chỉ hàng hóa thường mới có nhiều đơn vị tính", "masterUnitId")
+    return base
 
-    template = base or master
-    name = _text(body.get("name")) or (template.name if template else "")
-    if not name:
-        raise invalid("Tên hàng hóa không được để trống", "name")
 
-    code = _text(body.get("code"))
+def _variant_master(shop: Shop, body: dict[str, Any], base: Product | None) -> Product | None:
+    """The master row of the new row's variant group (``masterProductId``, else the base's)."""
+    master_id = optional_id(body.get("masterproductid"), "masterProductId")
+    if master_id is None:
+        if base is not None and base.master_product_id is not None:
+            return shop.products.get(base.master_product_id)
+        return None
+    master = shop.products.get(master_id)
+    if master is None:
+        raise invalid("Hàng hóa cùng loại không tồn tại", "masterProductId")
+    if master.master_product_id is not None:
+        master = shop.products[master.master_product_id]
+    return master
+
+
+def _new_codes(shop: Shop, body: dict[str, Any]) -> tuple[str, str]:
+    """The new row's code (checked, else the next ``SP…``) and barcode (checked when given)."""
+    code = clean_text(body.get("code"))
     if code:
         check_code(shop, code)
     else:
         code = shop.next_code("SP", shop.product_by_code)
-    bar = _text(body.get("barcode"))
+    bar = clean_text(body.get("barcode"))
     if bar:
         check_barcode(shop, bar)
+    return code, bar
 
-    unit = _text(body.get("unit")) or (template.unit if template and base is None else "")
-    conversion = 1.0
+
+def _new_unit(
+    shop: Shop, body: dict[str, Any], template: Product | None, base: Product | None
+) -> tuple[str, float]:
+    """The unit and its conversion value; a unit row needs both, its unit new to the family."""
+    unit = clean_text(body.get("unit")) or (template.unit if template and base is None else "")
+    if base is None:
+        return unit, 1.0
+    conversion = as_float(body.get("conversionvalue", 0), "conversionValue")
+    if conversion <= 0:
+        raise invalid("Giá trị quy đổi phải lớn hơn 0", "conversionValue")
+    if not unit:
+        raise invalid("Đơn vị tính không được để trống", "unit")
+    if any(u.unit.casefold() == unit.casefold() for u in _family_units(shop, base.id)):
+        raise invalid(f'Đơn vị tính "{unit}" đã tồn tại', "unit")
+    return unit, conversion
+
+
+def _combo_formulas(shop: Shop, body: dict[str, Any], ptype: int) -> list[Formula]:
+    if ptype != PRODUCT_COMBO:
+        return []
+    formulas = read_formulas(shop, body.get("productformulas"))
+    if not formulas:
+        raise invalid("Hàng combo phải có ít nhất một hàng thành phần", "productFormulas")
+    return formulas
+
+
+def _join_families(shop: Shop, p: Product, master: Product | None, base: Product | None, now: int) -> None:
+    """A new row joins its variant group and its base row's units (both rows change)."""
+    if master is not None:
+        shop.variant_members.setdefault(master.id, []).append(p.id)
+        if not master.has_variants:
+            master.has_variants = True
+            _touch(shop, master, now)
     if base is not None:
-        conversion = as_float(body.get("conversionvalue", 0), "conversionValue")
-        if conversion <= 0:
-            raise invalid("Giá trị quy đổi phải lớn hơn 0", "conversionValue")
-        if not unit:
-            raise invalid("Đơn vị tính không được để trống", "unit")
-        if any(u.unit.casefold() == unit.casefold() for u in _family_units(shop, base.id)):
-            raise invalid(f'Đơn vị tính "{unit}" đã tồn tại', "unit")
+        shop.unit_rows.setdefault(base.id, []).append(p.id)
+        _touch(shop, base, now)  # its ``units`` list and fullName changed
 
-    category_id = _category(shop, body.get("categoryid")) if body.get("categoryid") else None
+
+def _create_extra_units(shop: Shop, p: Product, body: dict[str, Any], now: int) -> None:
+    for unit_item in body.get("units") or []:
+        # guess: a create body may list extra units; each becomes its own unit row
+        if isinstance(unit_item, dict) and clean_text(unit_item.get("unit")):
+            create_product(
+                shop,
+                {
+                    "masterunitid": p.id,
+                    "unit": unit_item.get("unit"),
+                    "conversionvalue": unit_item.get("conversionvalue"),
+                    "baseprice": unit_item.get("baseprice"),
+                    "code": unit_item.get("code"),
+                    "barcode": unit_item.get("barcode"),
+                },
+                now,
+            )
+
+
+def create_product(shop: Shop, body: dict[str, Any], now: int) -> Product:
+    ptype = _product_type(body)
+    base = _unit_base(shop, body)
+    if base is not None:
+        ptype = PRODUCT_GOODS
+    master = _variant_master(shop, body, base)
+
+    template = base or master
+    name = clean_text(body.get("name")) or (template.name if template else "")
+    if not name:
+        raise invalid("Tên hàng hóa không được để trống", "name")
+
+    code, bar = _new_codes(shop, body)
+    unit, conversion = _new_unit(shop, body, template, base)
+
+    category_id = existing_category(shop, body.get("categoryid")) if body.get("categoryid") else None
     if category_id is None and template is not None:
         category_id = template.category_id
-    attrs = _attributes(shop, body.get("attributes"))
+    attrs = read_attributes(shop, body.get("attributes"))
     if not attrs and base is not None:
         attrs = [ProductAttr(a.name, a.value) for a in base.attributes if not a.deleted]
-
-    formulas: list[Formula] = []
-    if ptype == PRODUCT_COMBO:
-        formulas = _formulas(shop, body.get("productformulas"))
-        if not formulas:
-            raise invalid("Hàng combo phải có ít nhất một hàng thành phần", "productFormulas")
+    formulas = _combo_formulas(shop, body, ptype)
 
     ts = entity_ticks(now)
     p = Product(
@@ -245,162 +194,145 @@ def create_product(shop: Shop, body: dict[str, Any], now: int) -> Product:
         master_product_id=master.id if master else None,
         master_unit_id=base.id if base else None,
         conversion_value=conversion,
-        description=_text(body.get("description")),
-        order_template=_text(body.get("ordertemplate")),
+        description=clean_text(body.get("description")),
+        order_template=clean_text(body.get("ordertemplate")),
         min_quantity=as_float(body.get("minquantity") or 0, "minQuantity"),
         max_quantity=as_float(body.get("maxquantity") or 0, "maxQuantity"),
         attributes=attrs,
-        images=_images(body.get("images")),
-        trade_mark_id=_opt_id(body.get("trademarkid"), "tradeMarkId")
+        images=image_urls(body.get("images")),
+        trade_mark_id=optional_id(body.get("trademarkid"), "tradeMarkId")
         if body.get("trademarkid")
         else (template.trade_mark_id if template else None),
         formulas=formulas,
-        tax_type=_text(body.get("taxtype")) or None,
-        tax_rate=_text(body.get("taxrate")) or None,
-        tax_rate_direct=_opt_id(body.get("taxratedirect"), "taxRateDirect"),
-        tax_ids=_tax_ids(body.get("producttaxs")),
-        purchase_tax_id=_tax_ids([body["purchasetax"]])[0]
+        tax_type=clean_text(body.get("taxtype")) or None,
+        tax_rate=clean_text(body.get("taxrate")) or None,
+        tax_rate_direct=optional_id(body.get("taxratedirect"), "taxRateDirect"),
+        tax_ids=read_tax_ids(body.get("producttaxs")),
+        purchase_tax_id=read_tax_ids([body["purchasetax"]])[0]
         if isinstance(body.get("purchasetax"), dict) and body["purchasetax"].get("taxid")
         else None,
         stock_modified=ts,
     )
     shop.index_product(p)
     shop.events.products[p.id] = None
-    if master is not None:
-        shop.variant_members.setdefault(master.id, []).append(p.id)
-        if not master.has_variants:
-            master.has_variants = True
-            _touch(shop, master, now)
-    if base is not None:
-        shop.unit_rows.setdefault(base.id, []).append(p.id)
-        _touch(shop, base, now)  # its ``units`` list and fullName changed
+    _join_families(shop, p, master, base, now)
     if ptype == PRODUCT_COMBO:
         register_combo(shop, p)
-    _apply_inventories(shop, p, body.get("inventories"), now)
-
-    for unit_item in body.get("units") or []:
-        # guess: a create body may list extra units; each becomes its own unit row
-        if isinstance(unit_item, dict) and _text(unit_item.get("unit")):
-            create_product(
-                shop,
-                {
-                    "masterunitid": p.id,
-                    "unit": unit_item.get("unit"),
-                    "conversionvalue": unit_item.get("conversionvalue"),
-                    "baseprice": unit_item.get("baseprice"),
-                    "code": unit_item.get("code"),
-                    "barcode": unit_item.get("barcode"),
-                },
-                now,
-            )
+    apply_inventories(shop, p, body.get("inventories"), now)
+    _create_extra_units(shop, p, body, now)
     return p
 
 
-def update_product(shop: Shop, pid: int, body: dict[str, Any], now: int) -> Product:
-    p = shop.products.get(pid)
-    if p is None:
-        raise not_found("hàng hóa")
-    if "code" in body and _text(body["code"]) and _text(body["code"]) != p.code:
-        code = _text(body["code"])
-        check_code(shop, code, exclude=p.id)
-        shop.product_by_code.pop(p.code.lower(), None)
-        p.code = code
-        shop.product_by_code[code.lower()] = p.id
-    if "barcode" in body:
-        bar = _text(body["barcode"])
-        if bar != p.bar_code:
-            if bar:
-                check_barcode(shop, bar, exclude=p.id)
-            if p.bar_code:
-                shop.product_by_barcode.pop(p.bar_code.lower(), None)
-            p.bar_code = bar
-            if bar:
-                shop.product_by_barcode[bar.lower()] = p.id
+def _update_code(shop: Shop, p: Product, body: dict[str, Any]) -> None:
+    code = clean_text(body["code"]) if "code" in body else ""
+    if not code or code == p.code:
+        return
+    check_code(shop, code, exclude=p.id)
+    shop.product_by_code.pop(p.code.lower(), None)
+    p.code = code
+    shop.product_by_code[code.lower()] = p.id
+
+
+def _update_barcode(shop: Shop, p: Product, body: dict[str, Any]) -> None:
+    if "barcode" not in body:
+        return
+    bar = clean_text(body["barcode"])
+    if bar == p.bar_code:
+        return
+    if bar:
+        check_barcode(shop, bar, exclude=p.id)
+    if p.bar_code:
+        shop.product_by_barcode.pop(p.bar_code.lower(), None)
+    p.bar_code = bar
+    if bar:
+        shop.product_by_barcode[bar.lower()] = p.id
+
+
+def _update_name_and_category(shop: Shop, p: Product, body: dict[str, Any], now: int) -> None:
+    """Name and category; a base row's unit rows share them (guess)."""
     followers = [shop.products[u] for u in shop.unit_rows.get(p.id, ()) if u in shop.products]
     if "name" in body:
-        name = _text(body["name"])
+        name = clean_text(body["name"])
         if not name:
             raise invalid("Tên hàng hóa không được để trống", "name")
         p.name = name
-        for u in followers:  # unit rows share the base row's name (guess)
+        for u in followers:
             u.name = name
             _touch(shop, u, now)
     if "categoryid" in body:
-        p.category_id = _category(shop, body["categoryid"])
+        p.category_id = existing_category(shop, body["categoryid"])
         for u in followers:
             u.category_id = p.category_id
             _touch(shop, u, now)
-    if "unit" in body and _text(body["unit"]) and _text(body["unit"]) != p.unit:
-        unit = _text(body["unit"])
-        family_base = p.master_unit_id if p.master_unit_id is not None else p.id
-        if any(
-            u.id != p.id and u.unit.casefold() == unit.casefold() for u in _family_units(shop, family_base)
-        ):
-            raise invalid(f'Đơn vị tính "{unit}" đã tồn tại', "unit")
-        p.unit = unit
-    if "conversionvalue" in body and p.master_unit_id is not None:
-        conversion = as_float(body["conversionvalue"], "conversionValue")
-        if conversion <= 0:
-            raise invalid("Giá trị quy đổi phải lớn hơn 0", "conversionValue")
-        if conversion != p.conversion_value:
-            p.conversion_value = conversion
-            for bid in shop.branches:
-                shop.events.stock[(p.id, bid)] = None
-    for key, attr in (
-        ("allowssale", "allows_sale"),
-        ("isactive", "is_active"),
-        ("isrewardpoint", "is_reward_point"),
-    ):
-        if key in body and body[key] is not None:
-            setattr(p, attr, as_bool(body[key], key))
-    if body.get("hasvariants") is not None and as_bool(body["hasvariants"], "hasVariants"):
-        p.has_variants = True
-    for key, attr in (
-        ("baseprice", "base_price"),
-        ("minquantity", "min_quantity"),
-        ("maxquantity", "max_quantity"),
-    ):
-        if key in body and body[key] is not None:
-            setattr(p, attr, as_float(body[key], key))
-    if "weight" in body:
-        p.weight = as_float(body["weight"], "weight") if body["weight"] is not None else None
-    for key, attr in (("description", "description"), ("ordertemplate", "order_template")):
-        if key in body:
-            setattr(p, attr, _text(body[key]))
-    if "images" in body and body["images"] is not None:
-        p.images = _images(body["images"])
-    if "trademarkid" in body:
-        p.trade_mark_id = _opt_id(body["trademarkid"], "tradeMarkId")
-    if "attributes" in body and body["attributes"] is not None:
-        new = _attributes(shop, body["attributes"])
-        keep = {(a.name.casefold(), a.value.casefold()) for a in new}
-        gone = [
-            ProductAttr(a.name, a.value, deleted=True)
-            for a in p.attributes
-            if (a.name.casefold(), a.value.casefold()) not in keep
-        ]
-        p.attributes = new + gone  # removed attributes are soft-deleted, still listed by default
-    if "productformulas" in body and p.type == PRODUCT_COMBO:
-        formulas = _formulas(shop, body["productformulas"])
-        if not formulas:
-            raise invalid("Hàng combo phải có ít nhất một hàng thành phần", "productFormulas")
-        unregister_combo(shop, p)
-        p.formulas = formulas
-        register_combo(shop, p)
+
+
+def _update_unit(shop: Shop, p: Product, body: dict[str, Any]) -> None:
+    """A new unit name, unique within the row's unit family."""
+    unit = clean_text(body["unit"]) if "unit" in body else ""
+    if not unit or unit == p.unit:
+        return
+    family_base = p.master_unit_id if p.master_unit_id is not None else p.id
+    if any(u.id != p.id and u.unit.casefold() == unit.casefold() for u in _family_units(shop, family_base)):
+        raise invalid(f'Đơn vị tính "{unit}" đã tồn tại', "unit")
+    p.unit = unit
+
+
+def _update_conversion(shop: Shop, p: Product, body: dict[str, Any]) -> None:
+    """A unit row's conversion value; its stock in every branch changes with it."""
+    if "conversionvalue" not in body or p.master_unit_id is None:
+        return
+    conversion = as_float(body["conversionvalue"], "conversionValue")
+    if conversion <= 0:
+        raise invalid("Giá trị quy đổi phải lớn hơn 0", "conversionValue")
+    if conversion != p.conversion_value:
+        p.conversion_value = conversion
         for bid in shop.branches:
             shop.events.stock[(p.id, bid)] = None
-    if "producttaxs" in body:
-        p.tax_ids = _tax_ids(body["producttaxs"])
-    if "purchasetax" in body:
-        pt = body["purchasetax"]
-        p.purchase_tax_id = _tax_ids([pt])[0] if isinstance(pt, dict) and pt.get("taxid") else None
-    for key, attr in (("taxtype", "tax_type"), ("taxrate", "tax_rate")):
-        if key in body:
-            setattr(p, attr, _text(body[key]) or None)
-    if "taxratedirect" in body:
-        p.tax_rate_direct = _opt_id(body["taxratedirect"], "taxRateDirect")
+
+
+def _update_attributes(shop: Shop, p: Product, body: dict[str, Any]) -> None:
+    if body.get("attributes") is None:
+        return
+    new = read_attributes(shop, body["attributes"])
+    keep = {(a.name.casefold(), a.value.casefold()) for a in new}
+    gone = [
+        ProductAttr(a.name, a.value, deleted=True)
+        for a in p.attributes
+        if (a.name.casefold(), a.value.casefold()) not in keep
+    ]
+    p.attributes = new + gone  # removed attributes are soft-deleted, still listed by default
+
+
+def _update_formulas(shop: Shop, p: Product, body: dict[str, Any]) -> None:
+    """A combo's components; its stock in every branch changes with them."""
+    if "productformulas" not in body or p.type != PRODUCT_COMBO:
+        return
+    formulas = read_formulas(shop, body["productformulas"])
+    if not formulas:
+        raise invalid("Hàng combo phải có ít nhất một hàng thành phần", "productFormulas")
+    unregister_combo(shop, p)
+    p.formulas = formulas
+    register_combo(shop, p)
+    for bid in shop.branches:
+        shop.events.stock[(p.id, bid)] = None
+
+
+def update_product(shop: Shop, pid: int, body: dict[str, Any], now: int) -> Product:
+    """Field by field, in this order; a field refused leaves the ones before it changed."""
+    p = shop.products.get(pid)
+    if p is None:
+        raise not_found("hàng hóa")
+    _update_code(shop, p, body)
+    _update_barcode(shop, p, body)
+    _update_name_and_category(shop, p, body, now)
+    _update_unit(shop, p, body)
+    _update_conversion(shop, p, body)
+    set_fields(p, body, PLAIN_FIELDS)
+    _update_attributes(shop, p, body)
+    _update_formulas(shop, p, body)
+    set_fields(p, body, TAX_FIELDS)
     inventories = body.get("inventories", body.get("inventory"))
-    _apply_inventories(shop, p, inventories, now)
+    apply_inventories(shop, p, inventories, now)
     _touch(shop, p, now)
     return p
 

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ..common import Delivery, WebhookDispatcher
@@ -361,56 +362,55 @@ def pricebook_item(shop: Shop, pbid: int) -> dict[str, Any] | None:
     }
 
 
+def _deleted(type_: str) -> Callable[[Shop], list[Any]]:
+    """The ids (or payloads) deleted since the last flush, as recorded for ``type_``."""
+    return lambda shop: list(shop.events.deleted.get(type_, []))
+
+
+def _pricebook_details(shop: Shop) -> list[Any]:
+    return [
+        {"PriceBookId": b, "ProductId": p, "Price": num(shop.pricebooks[b].lines[p])}
+        for b, p in shop.events.pricebook_details
+        if b in shop.pricebooks and p in shop.pricebooks[b].lines
+    ]
+
+
+def _pricebook_details_deleted(shop: Shop) -> list[Any]:
+    grouped: dict[int, list[int]] = {}
+    for b, p in shop.events.deleted.get("pricebookdetail.delete", []):
+        grouped.setdefault(b, []).append(p)
+    return [{"PricebookId": b, "ProductIds": ps} for b, ps in grouped.items()]
+
+
+# Every webhook type, in the order its batch is sent, with the Data items its pending events make.
+_BATCHES: tuple[tuple[str, Callable[[Shop], list[Any]]], ...] = (
+    ("product.update", lambda shop: [product_item(shop, pid) for pid in shop.events.products]),
+    ("product.delete", _deleted("product.delete")),
+    ("stock.update", lambda shop: [stock_item(shop, pid, bid) for pid, bid in shop.events.stock]),
+    ("category.update", lambda shop: [category_item(shop, cid) for cid in shop.events.categories]),
+    ("category.delete", _deleted("category.delete")),
+    ("customer.update", lambda shop: [customer_item(shop, cid) for cid in shop.events.customers]),
+    ("customer.delete", _deleted("customer.delete")),
+    ("order.update", lambda shop: [order_item(shop, oid) for oid in shop.events.orders]),
+    ("invoice.update", lambda shop: [invoice_item(shop, iid) for iid in shop.events.invoices]),
+    ("pricebook.update", lambda shop: [pricebook_item(shop, pbid) for pbid in shop.events.pricebooks]),
+    ("pricebook.delete", _deleted("pricebook.delete")),
+    ("pricebookdetail.update", _pricebook_details),
+    ("pricebookdetail.delete", _pricebook_details_deleted),
+    ("branch.update", lambda shop: [branch_item(shop, bid) for bid in shop.events.branches]),
+    ("branch.delete", _deleted("branch.delete")),
+)
+
+
 def collect(shop: Shop, wanted: set[str]) -> list[tuple[str, list[Any]]]:
     """Turn the shop's pending events into (type, Data) batches for the wanted types."""
-    ev = shop.events
     out: list[tuple[str, list[Any]]] = []
-
-    def add(type_: str, items: list[Any]) -> None:
-        items = [i for i in items if i is not None]
+    for type_, build in _BATCHES:
+        if type_ not in wanted:
+            continue
+        items = [i for i in build(shop) if i is not None]
         if items:
             out.append((type_, strip_nulls(items)))
-
-    if "product.update" in wanted:
-        add("product.update", [product_item(shop, pid) for pid in ev.products])
-    if "product.delete" in wanted:
-        add("product.delete", list(ev.deleted.get("product.delete", [])))
-    if "stock.update" in wanted:
-        add("stock.update", [stock_item(shop, pid, bid) for pid, bid in ev.stock])
-    if "category.update" in wanted:
-        add("category.update", [category_item(shop, cid) for cid in ev.categories])
-    if "category.delete" in wanted:
-        add("category.delete", list(ev.deleted.get("category.delete", [])))
-    if "customer.update" in wanted:
-        add("customer.update", [customer_item(shop, cid) for cid in ev.customers])
-    if "customer.delete" in wanted:
-        add("customer.delete", list(ev.deleted.get("customer.delete", [])))
-    if "order.update" in wanted:
-        add("order.update", [order_item(shop, oid) for oid in ev.orders])
-    if "invoice.update" in wanted:
-        add("invoice.update", [invoice_item(shop, iid) for iid in ev.invoices])
-    if "pricebook.update" in wanted:
-        add("pricebook.update", [pricebook_item(shop, pbid) for pbid in ev.pricebooks])
-    if "pricebook.delete" in wanted:
-        add("pricebook.delete", list(ev.deleted.get("pricebook.delete", [])))
-    if "pricebookdetail.update" in wanted:
-        add(
-            "pricebookdetail.update",
-            [
-                {"PriceBookId": b, "ProductId": p, "Price": num(shop.pricebooks[b].lines[p])}
-                for b, p in ev.pricebook_details
-                if b in shop.pricebooks and p in shop.pricebooks[b].lines
-            ],
-        )
-    if "pricebookdetail.delete" in wanted:
-        grouped: dict[int, list[int]] = {}
-        for b, p in ev.deleted.get("pricebookdetail.delete", []):
-            grouped.setdefault(b, []).append(p)
-        add("pricebookdetail.delete", [{"PricebookId": b, "ProductIds": ps} for b, ps in grouped.items()])
-    if "branch.update" in wanted:
-        add("branch.update", [branch_item(shop, bid) for bid in ev.branches])
-    if "branch.delete" in wanted:
-        add("branch.delete", list(ev.deleted.get("branch.delete", [])))
     return out
 
 

@@ -5,32 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundEvent',
+            name="InboundEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('kiotviet', 'KiotViet'), ('haravan', 'Haravan')], max_length=10)),
-                ('topic', models.CharField(max_length=100)),
-                ('delivery_key', models.CharField(max_length=200)),
-                ('payload', models.JSONField()),
-                ('state', models.CharField(choices=[('pending', 'pending'), ('done', 'done'), ('failed', 'failed'), ('ignored', 'ignored')], default='pending', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inbound_events', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[("kiotviet", "KiotViet"), ("haravan", "Haravan")], max_length=10
+                    ),
+                ),
+                ("topic", models.CharField(max_length=100)),
+                ("delivery_key", models.CharField(max_length=200)),
+                ("payload", models.JSONField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("done", "done"),
+                            ("failed", "failed"),
+                            ("ignored", "ignored"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbound_events",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', 'state', 'received_at'], name='inbox_inbou_tenant__b2e6ed_idx')],
-                'constraints': [models.UniqueConstraint(fields=('platform', 'delivery_key'), name='inbound_event_unique_delivery')],
+                "indexes": [
+                    models.Index(
+                        fields=["tenant", "state", "received_at"], name="inbox_inbou_tenant__b2e6ed_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("platform", "delivery_key"), name="inbound_event_unique_delivery"
+                    )
+                ],
             },
         ),
     ]

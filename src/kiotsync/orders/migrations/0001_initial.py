@@ -5,120 +5,195 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrderFeed',
+            name="OrderFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hv_cursor', models.DateTimeField(blank=True, null=True)),
-                ('kv_orders_cursor', models.DateTimeField(blank=True, null=True)),
-                ('kv_invoices_cursor', models.DateTimeField(blank=True, null=True)),
-                ('kv_sale_channel_id', models.BigIntegerField(blank=True, null=True)),
-                ('kv_surcharge_id', models.BigIntegerField(blank=True, null=True)),
-                ('kv_meta_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_poll_at', models.DateTimeField(blank=True, null=True)),
-                ('import_state', models.CharField(blank=True, max_length=20)),
-                ('import_message', models.CharField(blank=True, max_length=500)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='order_feed', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hv_cursor", models.DateTimeField(blank=True, null=True)),
+                ("kv_orders_cursor", models.DateTimeField(blank=True, null=True)),
+                ("kv_invoices_cursor", models.DateTimeField(blank=True, null=True)),
+                ("kv_sale_channel_id", models.BigIntegerField(blank=True, null=True)),
+                ("kv_surcharge_id", models.BigIntegerField(blank=True, null=True)),
+                ("kv_meta_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_poll_at", models.DateTimeField(blank=True, null=True)),
+                ("import_state", models.CharField(blank=True, max_length=20)),
+                ("import_message", models.CharField(blank=True, max_length=500)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="order_feed",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OrderLink',
+            name="OrderLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('origin', models.CharField(choices=[('haravan', 'Đơn Haravan'), ('kiotviet', 'Đơn KiotViet')], max_length=10)),
-                ('hv_order_id', models.BigIntegerField(blank=True, null=True)),
-                ('hv_name', models.CharField(blank=True, max_length=64)),
-                ('hv_created_at', models.DateTimeField(blank=True, null=True)),
-                ('hv_updated_at', models.DateTimeField(blank=True, null=True)),
-                ('hv_snapshot', models.JSONField(blank=True, default=dict)),
-                ('hv_stale', models.BooleanField(default=False)),
-                ('kv_order_id', models.BigIntegerField(blank=True, null=True)),
-                ('kv_order_code', models.CharField(blank=True, max_length=64)),
-                ('kv_created_at', models.DateTimeField(blank=True, null=True)),
-                ('kv_modified_at', models.DateTimeField(blank=True, null=True)),
-                ('kv_snapshot', models.JSONField(blank=True, default=dict)),
-                ('kv_stale', models.BooleanField(default=False)),
-                ('customer_name', models.CharField(blank=True, max_length=255)),
-                ('phone', models.CharField(blank=True, max_length=32)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('hv_status', models.CharField(blank=True, max_length=100)),
-                ('kv_status', models.CharField(blank=True, max_length=100)),
-                ('state', models.CharField(choices=[('waiting', 'Đang chờ'), ('synced', 'Đã đồng bộ'), ('error', 'Đồng bộ lỗi'), ('skipped', 'Bỏ qua')], default='waiting', max_length=10)),
-                ('reason_code', models.CharField(blank=True, max_length=50)),
-                ('reason_params', models.JSONField(blank=True, default=dict)),
-                ('skip_code', models.CharField(blank=True, max_length=50)),
-                ('skip_params', models.JSONField(blank=True, default=dict)),
-                ('forced', models.BooleanField(default=False)),
-                ('memory', models.JSONField(blank=True, default=dict)),
-                ('intent', models.JSONField(blank=True, default=dict)),
-                ('needs_sync', models.BooleanField(default=True)),
-                ('queued_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_retry_at', models.DateTimeField(blank=True, null=True)),
-                ('lease_token', models.CharField(blank=True, max_length=40)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('synced_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='order_links', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("haravan", "Đơn Haravan"), ("kiotviet", "Đơn KiotViet")], max_length=10
+                    ),
+                ),
+                ("hv_order_id", models.BigIntegerField(blank=True, null=True)),
+                ("hv_name", models.CharField(blank=True, max_length=64)),
+                ("hv_created_at", models.DateTimeField(blank=True, null=True)),
+                ("hv_updated_at", models.DateTimeField(blank=True, null=True)),
+                ("hv_snapshot", models.JSONField(blank=True, default=dict)),
+                ("hv_stale", models.BooleanField(default=False)),
+                ("kv_order_id", models.BigIntegerField(blank=True, null=True)),
+                ("kv_order_code", models.CharField(blank=True, max_length=64)),
+                ("kv_created_at", models.DateTimeField(blank=True, null=True)),
+                ("kv_modified_at", models.DateTimeField(blank=True, null=True)),
+                ("kv_snapshot", models.JSONField(blank=True, default=dict)),
+                ("kv_stale", models.BooleanField(default=False)),
+                ("customer_name", models.CharField(blank=True, max_length=255)),
+                ("phone", models.CharField(blank=True, max_length=32)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("hv_status", models.CharField(blank=True, max_length=100)),
+                ("kv_status", models.CharField(blank=True, max_length=100)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Đang chờ"),
+                            ("synced", "Đã đồng bộ"),
+                            ("error", "Đồng bộ lỗi"),
+                            ("skipped", "Bỏ qua"),
+                        ],
+                        default="waiting",
+                        max_length=10,
+                    ),
+                ),
+                ("reason_code", models.CharField(blank=True, max_length=50)),
+                ("reason_params", models.JSONField(blank=True, default=dict)),
+                ("skip_code", models.CharField(blank=True, max_length=50)),
+                ("skip_params", models.JSONField(blank=True, default=dict)),
+                ("forced", models.BooleanField(default=False)),
+                ("memory", models.JSONField(blank=True, default=dict)),
+                ("intent", models.JSONField(blank=True, default=dict)),
+                ("needs_sync", models.BooleanField(default=True)),
+                ("queued_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_retry_at", models.DateTimeField(blank=True, null=True)),
+                ("lease_token", models.CharField(blank=True, max_length=40)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("synced_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="order_links",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OrderEvent',
+            name="OrderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('received', 'Nhận thay đổi'), ('action', 'Thao tác'), ('adopted', 'Tìm thấy bản đã tạo'), ('waiting', 'Chờ thử lại'), ('error', 'Lỗi'), ('skipped', 'Bỏ qua'), ('resync', 'Đồng bộ lại')], max_length=10)),
-                ('ok', models.BooleanField(default=True)),
-                ('message', models.TextField()),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='order_events', to='tenants.tenant')),
-                ('link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='orders.orderlink')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("received", "Nhận thay đổi"),
+                            ("action", "Thao tác"),
+                            ("adopted", "Tìm thấy bản đã tạo"),
+                            ("waiting", "Chờ thử lại"),
+                            ("error", "Lỗi"),
+                            ("skipped", "Bỏ qua"),
+                            ("resync", "Đồng bộ lại"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("ok", models.BooleanField(default=True)),
+                ("message", models.TextField()),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="order_events",
+                        to="tenants.tenant",
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="orders.orderlink",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='orderlink',
-            index=models.Index(fields=['tenant', 'state', 'hv_created_at'], name='orders_orde_tenant__2c0483_idx'),
+            model_name="orderlink",
+            index=models.Index(
+                fields=["tenant", "state", "hv_created_at"], name="orders_orde_tenant__2c0483_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='orderlink',
-            index=models.Index(fields=['tenant', 'hv_name'], name='orders_orde_tenant__5065fe_idx'),
+            model_name="orderlink",
+            index=models.Index(fields=["tenant", "hv_name"], name="orders_orde_tenant__5065fe_idx"),
         ),
         migrations.AddIndex(
-            model_name='orderlink',
-            index=models.Index(fields=['tenant', 'kv_order_code'], name='orders_orde_tenant__56e109_idx'),
+            model_name="orderlink",
+            index=models.Index(fields=["tenant", "kv_order_code"], name="orders_orde_tenant__56e109_idx"),
         ),
         migrations.AddIndex(
-            model_name='orderlink',
-            index=models.Index(fields=['state', 'next_retry_at'], name='orders_orde_state_bb0346_idx'),
+            model_name="orderlink",
+            index=models.Index(fields=["state", "next_retry_at"], name="orders_orde_state_bb0346_idx"),
         ),
         migrations.AddIndex(
-            model_name='orderlink',
-            index=models.Index(fields=['needs_sync', 'lease_until'], name='orders_orde_needs_s_ab5dfd_idx'),
+            model_name="orderlink",
+            index=models.Index(fields=["needs_sync", "lease_until"], name="orders_orde_needs_s_ab5dfd_idx"),
         ),
         migrations.AddConstraint(
-            model_name='orderlink',
-            constraint=models.UniqueConstraint(fields=('tenant', 'hv_order_id'), name='orderlink_hv_unique'),
+            model_name="orderlink",
+            constraint=models.UniqueConstraint(fields=("tenant", "hv_order_id"), name="orderlink_hv_unique"),
         ),
         migrations.AddConstraint(
-            model_name='orderlink',
-            constraint=models.UniqueConstraint(fields=('tenant', 'kv_order_id'), name='orderlink_kv_unique'),
+            model_name="orderlink",
+            constraint=models.UniqueConstraint(fields=("tenant", "kv_order_id"), name="orderlink_kv_unique"),
         ),
         migrations.AddIndex(
-            model_name='orderevent',
-            index=models.Index(fields=['link', 'at'], name='orders_orde_link_id_9a34c1_idx'),
+            model_name="orderevent",
+            index=models.Index(fields=["link", "at"], name="orders_orde_link_id_9a34c1_idx"),
         ),
     ]

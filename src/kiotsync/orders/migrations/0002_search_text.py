@@ -6,20 +6,21 @@ from django.db import migrations, models
 def fill(apps, schema_editor):  # type: ignore[no-untyped-def]
     from kiotsync.migration_utils import fill_search_text
 
-    fill_search_text(apps.get_model("orders", "OrderLink"), ("hv_name", "kv_order_code", "customer_name", "phone"))
+    fill_search_text(
+        apps.get_model("orders", "OrderLink"), ("hv_name", "kv_order_code", "customer_name", "phone")
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orderlink',
-            name='search_text',
-            field=models.TextField(blank=True, default=''),
+            model_name="orderlink",
+            name="search_text",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

@@ -10,123 +10,224 @@ import kiotsync.tenants.fields
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Tenant',
+            name="Tenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('orgid', models.CharField(max_length=32, unique=True)),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('name', models.CharField(blank=True, max_length=255)),
-                ('orgsub', models.CharField(blank=True, max_length=255)),
-                ('status', models.CharField(choices=[('active', 'Đang hoạt động'), ('needs_reinstall', 'Cần cài đặt lại ứng dụng'), ('uninstalled', 'Đã gỡ ứng dụng')], default='active', max_length=20)),
-                ('status_reason', models.CharField(blank=True, max_length=500)),
-                ('installed_at', models.DateTimeField(blank=True, null=True)),
-                ('uninstalled_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("orgid", models.CharField(max_length=32, unique=True)),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("name", models.CharField(blank=True, max_length=255)),
+                ("orgsub", models.CharField(blank=True, max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Đang hoạt động"),
+                            ("needs_reinstall", "Cần cài đặt lại ứng dụng"),
+                            ("uninstalled", "Đã gỡ ứng dụng"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("status_reason", models.CharField(blank=True, max_length=500)),
+                ("installed_at", models.DateTimeField(blank=True, null=True)),
+                ("uninstalled_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'cửa hàng',
-                'verbose_name_plural': 'cửa hàng',
+                "verbose_name": "cửa hàng",
+                "verbose_name_plural": "cửa hàng",
             },
         ),
         migrations.CreateModel(
-            name='SyncSettings',
+            name="SyncSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_branch_id', models.BigIntegerField(blank=True, null=True)),
-                ('order_branch_name', models.CharField(blank=True, max_length=255)),
-                ('stock_mode', models.CharField(choices=[('all', 'Tổng tồn kho của tất cả chi nhánh'), ('branch', 'Chỉ tồn kho của chi nhánh đã chọn')], default='all', max_length=10)),
-                ('haravan_location_id', models.BigIntegerField(blank=True, null=True)),
-                ('haravan_location_name', models.CharField(blank=True, max_length=255)),
-                ('order_side', models.CharField(choices=[('kiotviet', 'Xử lý đơn hàng tại KiotViet'), ('haravan', 'Xử lý đơn hàng tại Haravan')], default='kiotviet', max_length=10)),
-                ('link_key', models.CharField(choices=[('code', 'Mã hàng KiotViet ↔ SKU Haravan'), ('barcode', 'Mã vạch KiotViet ↔ Barcode Haravan')], default='code', max_length=10)),
-                ('sync_name', models.BooleanField(default=True)),
-                ('sync_description', models.BooleanField(default=True)),
-                ('sync_price', models.BooleanField(default=True)),
-                ('price_source', models.CharField(choices=[('base', 'Giá bán (giá chung)'), ('pricebook', 'Bảng giá')], default='base', max_length=10)),
-                ('price_book_id', models.BigIntegerField(blank=True, null=True)),
-                ('price_book_name', models.CharField(blank=True, max_length=255)),
-                ('sync_images', models.BooleanField(default=True)),
-                ('sync_category', models.BooleanField(default=True)),
-                ('sync_weight', models.BooleanField(default=True)),
-                ('sync_barcode', models.BooleanField(default=True)),
-                ('sync_stock', models.BooleanField(default=True)),
-                ('sync_status', models.BooleanField(default=True)),
-                ('auto_sync_enabled', models.BooleanField(default=False)),
-                ('auto_sync_interval_minutes', models.PositiveIntegerField(default=15)),
-                ('configured_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='settings', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order_branch_id", models.BigIntegerField(blank=True, null=True)),
+                ("order_branch_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "stock_mode",
+                    models.CharField(
+                        choices=[
+                            ("all", "Tổng tồn kho của tất cả chi nhánh"),
+                            ("branch", "Chỉ tồn kho của chi nhánh đã chọn"),
+                        ],
+                        default="all",
+                        max_length=10,
+                    ),
+                ),
+                ("haravan_location_id", models.BigIntegerField(blank=True, null=True)),
+                ("haravan_location_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "order_side",
+                    models.CharField(
+                        choices=[
+                            ("kiotviet", "Xử lý đơn hàng tại KiotViet"),
+                            ("haravan", "Xử lý đơn hàng tại Haravan"),
+                        ],
+                        default="kiotviet",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "link_key",
+                    models.CharField(
+                        choices=[
+                            ("code", "Mã hàng KiotViet ↔ SKU Haravan"),
+                            ("barcode", "Mã vạch KiotViet ↔ Barcode Haravan"),
+                        ],
+                        default="code",
+                        max_length=10,
+                    ),
+                ),
+                ("sync_name", models.BooleanField(default=True)),
+                ("sync_description", models.BooleanField(default=True)),
+                ("sync_price", models.BooleanField(default=True)),
+                (
+                    "price_source",
+                    models.CharField(
+                        choices=[("base", "Giá bán (giá chung)"), ("pricebook", "Bảng giá")],
+                        default="base",
+                        max_length=10,
+                    ),
+                ),
+                ("price_book_id", models.BigIntegerField(blank=True, null=True)),
+                ("price_book_name", models.CharField(blank=True, max_length=255)),
+                ("sync_images", models.BooleanField(default=True)),
+                ("sync_category", models.BooleanField(default=True)),
+                ("sync_weight", models.BooleanField(default=True)),
+                ("sync_barcode", models.BooleanField(default=True)),
+                ("sync_stock", models.BooleanField(default=True)),
+                ("sync_status", models.BooleanField(default=True)),
+                ("auto_sync_enabled", models.BooleanField(default=False)),
+                ("auto_sync_interval_minutes", models.PositiveIntegerField(default=15)),
+                ("configured_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="settings",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cấu hình đồng bộ',
-                'verbose_name_plural': 'cấu hình đồng bộ',
+                "verbose_name": "cấu hình đồng bộ",
+                "verbose_name_plural": "cấu hình đồng bộ",
             },
         ),
         migrations.CreateModel(
-            name='KiotVietConnection',
+            name="KiotVietConnection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('retailer', models.CharField(max_length=100)),
-                ('retailer_id', models.BigIntegerField(blank=True, null=True)),
-                ('client_id', models.CharField(max_length=100)),
-                ('client_secret', kiotsync.tenants.fields.EncryptedTextField()),
-                ('webhook_secret', kiotsync.tenants.fields.EncryptedTextField()),
-                ('access_token', kiotsync.tenants.fields.EncryptedTextField(blank=True, default='')),
-                ('token_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('connected_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('webhooks_error', models.CharField(blank=True, max_length=500)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='kiotviet', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("retailer", models.CharField(max_length=100)),
+                ("retailer_id", models.BigIntegerField(blank=True, null=True)),
+                ("client_id", models.CharField(max_length=100)),
+                ("client_secret", kiotsync.tenants.fields.EncryptedTextField()),
+                ("webhook_secret", kiotsync.tenants.fields.EncryptedTextField()),
+                ("access_token", kiotsync.tenants.fields.EncryptedTextField(blank=True, default="")),
+                ("token_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("connected_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("webhooks_error", models.CharField(blank=True, max_length=500)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kiotviet",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kết nối KiotViet',
-                'verbose_name_plural': 'kết nối KiotViet',
+                "verbose_name": "kết nối KiotViet",
+                "verbose_name_plural": "kết nối KiotViet",
             },
         ),
         migrations.CreateModel(
-            name='HaravanInstallation',
+            name="HaravanInstallation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('access_token', kiotsync.tenants.fields.EncryptedTextField()),
-                ('refresh_token', kiotsync.tenants.fields.EncryptedTextField(blank=True, default='')),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('scopes', models.TextField(blank=True)),
-                ('owner_sub', models.CharField(blank=True, max_length=64)),
-                ('owner_email', models.CharField(blank=True, max_length=255)),
-                ('webhooks_subscribed_at', models.DateTimeField(blank=True, null=True)),
-                ('webhooks_error', models.CharField(blank=True, max_length=500)),
-                ('refreshed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='haravan', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("access_token", kiotsync.tenants.fields.EncryptedTextField()),
+                ("refresh_token", kiotsync.tenants.fields.EncryptedTextField(blank=True, default="")),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("scopes", models.TextField(blank=True)),
+                ("owner_sub", models.CharField(blank=True, max_length=64)),
+                ("owner_email", models.CharField(blank=True, max_length=255)),
+                ("webhooks_subscribed_at", models.DateTimeField(blank=True, null=True)),
+                ("webhooks_error", models.CharField(blank=True, max_length=500)),
+                ("refreshed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="haravan",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cài đặt Haravan',
-                'verbose_name_plural': 'cài đặt Haravan',
+                "verbose_name": "cài đặt Haravan",
+                "verbose_name_plural": "cài đặt Haravan",
             },
         ),
         migrations.CreateModel(
-            name='KiotVietWebhook',
+            name="KiotVietWebhook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kiotviet_id', models.BigIntegerField()),
-                ('type', models.CharField(max_length=64)),
-                ('url', models.URLField(max_length=500)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kiotviet_webhooks', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kiotviet_id", models.BigIntegerField()),
+                ("type", models.CharField(max_length=64)),
+                ("url", models.URLField(max_length=500)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kiotviet_webhooks",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('tenant', 'type'), name='kv_webhook_one_per_type')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("tenant", "type"), name="kv_webhook_one_per_type")
+                ],
             },
         ),
     ]

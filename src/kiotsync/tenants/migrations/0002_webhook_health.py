@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='haravaninstallation',
-            name='webhooks_checked_at',
+            model_name="haravaninstallation",
+            name="webhooks_checked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='haravaninstallation',
-            name='webhooks_missing',
+            model_name="haravaninstallation",
+            name="webhooks_missing",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='haravaninstallation',
-            name='webhooks_repaired_at',
+            model_name="haravaninstallation",
+            name="webhooks_repaired_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='kiotvietconnection',
-            name='webhooks_checked_at',
+            model_name="kiotvietconnection",
+            name="webhooks_checked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='kiotvietconnection',
-            name='webhooks_repaired',
+            model_name="kiotvietconnection",
+            name="webhooks_repaired",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='kiotvietconnection',
-            name='webhooks_repaired_at',
+            model_name="kiotvietconnection",
+            name="webhooks_repaired_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -17,7 +17,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="KvBranch",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("branch_id", models.BigIntegerField()),
                         ("name", models.CharField(max_length=255)),
                         ("is_active", models.BooleanField(default=True)),
@@ -33,7 +38,9 @@ class Migration(migrations.Migration):
                     ],
                     options={
                         "db_table": "catalog_kvbranch",
-                        "constraints": [models.UniqueConstraint(fields=("tenant", "branch_id"), name="kvbranch_unique")],
+                        "constraints": [
+                            models.UniqueConstraint(fields=("tenant", "branch_id"), name="kvbranch_unique")
+                        ],
                     },
                 ),
             ],

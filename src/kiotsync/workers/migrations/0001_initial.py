@@ -4,35 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='QueueProbe',
+            name="QueueProbe",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('queue', models.CharField(max_length=50, unique=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('resent_at', models.DateTimeField(blank=True, null=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('latency_s', models.FloatField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("queue", models.CharField(max_length=50, unique=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("resent_at", models.DateTimeField(blank=True, null=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                ("latency_s", models.FloatField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='WorkerBeat',
+            name="WorkerBeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('worker_id', models.CharField(max_length=200, unique=True)),
-                ('queue', models.CharField(default='default', max_length=50)),
-                ('host', models.CharField(blank=True, max_length=200)),
-                ('pid', models.PositiveIntegerField(default=0)),
-                ('tasks', models.PositiveIntegerField(default=0, help_text='tasks registered in this process')),
-                ('started_at', models.DateTimeField()),
-                ('beat_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("worker_id", models.CharField(max_length=200, unique=True)),
+                ("queue", models.CharField(default="default", max_length=50)),
+                ("host", models.CharField(blank=True, max_length=200)),
+                ("pid", models.PositiveIntegerField(default=0)),
+                (
+                    "tasks",
+                    models.PositiveIntegerField(default=0, help_text="tasks registered in this process"),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("beat_at", models.DateTimeField()),
             ],
         ),
     ]
