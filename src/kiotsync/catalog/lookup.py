@@ -7,6 +7,7 @@ KiotViet mirror so an order is not refused merely because the catalogue sync has
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kiotsync.tenants.models import SyncSettings, Tenant
@@ -78,3 +79,10 @@ def haravan_for_kv_product(tenant: Tenant, kv_product_id: int | None, code: str 
             v = matches[0]
             return HvRef(v.hv_product_id, v.hv_variant_id, v.sku, False)
     return None
+
+
+def knows_haravan_variants(tenant: Tenant, variant_ids: Iterable[int]) -> bool:
+    """Whether any of these Haravan variants is in the shop's mirror (read with its own token;
+    Haravan ids are global, so a known variant id is this shop's)."""
+    ids = [v for v in variant_ids if v]
+    return bool(ids) and HvVariantRow.objects.filter(tenant=tenant, hv_variant_id__in=ids).exists()
