@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from kiotsync.httpkit.caller import ApiCaller, decode_json
+from kiotsync.httpkit.caller import ApiCaller, ClientBase, decode_json
 from kiotsync.httpkit.dates import format_haravan
 from kiotsync.httpkit.pacing import Pacer
 from kiotsync.httpkit.phones import normalize_phone, same_phone
@@ -122,7 +122,7 @@ def _chunks(values: Sequence[T], size: int) -> list[Sequence[T]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-class HaravanClient:
+class HaravanClient(ClientBase):
     """One shop's connection. Thread-safe; reuse it (it holds an HTTP connection pool).
 
     Pacing: ``pacer`` if given; else the process-wide pacer of ``shop_id`` (created with
@@ -171,15 +171,6 @@ class HaravanClient:
             clock=clock,
             rng=rng,
         )
-
-    def close(self) -> None:
-        self._caller.close()
-
-    def __enter__(self) -> HaravanClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- plumbing --------------------------------------------------------------------------
     def _call(

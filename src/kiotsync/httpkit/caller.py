@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 from urllib.parse import urlsplit
 
 import httpx
@@ -239,3 +239,19 @@ def _clean_params(params: Mapping[str, Any] | None) -> dict[str, str] | None:
         else:
             out[key] = str(value)
     return out
+
+
+class ClientBase:
+    """What every platform client shares around its :class:`ApiCaller`: closing its pool, and
+    use as a context manager."""
+
+    _caller: ApiCaller
+
+    def close(self) -> None:
+        self._caller.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

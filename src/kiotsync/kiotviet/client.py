@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
-from kiotsync.httpkit.caller import ApiCaller, decode_json
+from kiotsync.httpkit.caller import ApiCaller, ClientBase, decode_json
 from kiotsync.httpkit.dates import format_kiotviet
 from kiotsync.httpkit.errors import AuthError, ForbiddenError, NotFoundError, ValidationError
 from kiotsync.httpkit.pacing import PacerRegistry, SlidingWindowPacer
@@ -84,7 +84,7 @@ def _when(value: When) -> str | None:
     return format_kiotviet(value)
 
 
-class KiotVietClient:
+class KiotVietClient(ClientBase):
     """One merchant's connection. Thread-safe; reuse it (it holds an HTTP connection pool).
 
     ``sleep``/``clock``/``rng`` drive retry back-off and call timing, ``wall_clock`` token
@@ -140,15 +140,6 @@ class KiotVietClient:
             f"{retailer}:{client_id}",
             lambda: SlidingWindowPacer(get_limit_per_hour, budget_window_s),
         )
-
-    def close(self) -> None:
-        self._caller.close()
-
-    def __enter__(self) -> KiotVietClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- plumbing --------------------------------------------------------------------------
     def _call(
