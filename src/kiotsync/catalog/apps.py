@@ -9,12 +9,14 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         """Register the catalogue's webhook handlers, its jobs, its worker duty, and what it does
         when the settings are first saved (fill the product lists)."""
+        from kiotsync.connections.switch import retailer_switched
         from kiotsync.connections.sync_settings import first_saved
         from kiotsync.inbox.dispatch import HANDLERS
         from kiotsync.inbox.models import InboundEvent
         from kiotsync.workers.heartbeat import on_beat
 
         from . import handlers, jobs
+        from .retire import retire_catalogue
 
         HANDLERS.register(
             InboundEvent.Platform.KIOTVIET, handlers.KIOTVIET_TOPICS, handlers.kiotviet_catalogue
@@ -27,6 +29,7 @@ class CatalogConfig(AppConfig):
         )
         on_beat(jobs.take_over_orphans)
         first_saved.connect(_fill_lists, dispatch_uid="catalog-fill-lists")
+        retailer_switched.connect(retire_catalogue, dispatch_uid="catalog-retire")
 
 
 def _fill_lists(sender: object, tenant: object, ports: object, **kwargs: object) -> None:

@@ -75,7 +75,7 @@ def auto_sync_poll() -> None:
     wiring = get_wiring()
     now = timezone.now()
     for settings in SyncSettings.objects.select_related("tenant").filter(
-        auto_sync_enabled=True, tenant__status=Tenant.Status.ACTIVE
+        auto_sync_enabled=True, tenant__status=Tenant.Status.ACTIVE, tenant__kiotviet__isnull=False
     ):
         tenant = settings.tenant
         state = StreamState.objects.filter(tenant=tenant, stream=StreamState.Stream.PRODUCTS_KV_TO_HV).first()

@@ -45,6 +45,11 @@ class KiotVietLoginForm(forms.Form):
             render_value=True, attrs={"autocomplete": "off", "data-testid": "client-secret"}
         ),
     )
+    switch_retailer = forms.BooleanField(
+        required=False,
+        label=_("Chuyển cửa hàng sang gian hàng KiotViet này"),
+        widget=forms.CheckboxInput(attrs={"data-testid": "switch-retailer"}),
+    )
 
     def clean_retailer(self) -> str:
         value = normalise_retailer(self.cleaned_data["retailer"])

@@ -32,6 +32,7 @@ from kiotsync.tenants.models import KiotVietConnection, KiotVietWebhook, SyncSet
 
 from .branches import remember_branches
 from .errors import UserFacingError
+from .switch import OtherRetailer, remember_retailer, same_retailer, switch_retailer
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,10 @@ def _explain(exc: PlatformError) -> UserFacingError:
     )
 
 
-def connect(tenant: Tenant, creds: Credentials, ports: Ports) -> KiotVietConnection:
-    """Verify, store and subscribe. Raises :class:`UserFacingError` with the reason."""
+def connect(tenant: Tenant, creds: Credentials, ports: Ports, *, switch: bool = False) -> KiotVietConnection:
+    """Verify, store and subscribe. Raises :class:`UserFacingError` with the reason, and
+    :class:`~.switch.OtherRetailer` for another retailer than the shop's data belongs to unless
+    ``switch`` (the merchant confirmed)."""
     client = ports.kiotviet_for_credentials(creds.retailer, creds.client_id, creds.client_secret)
     try:
         branches = client.verify_credentials()
@@ -102,6 +105,10 @@ def connect(tenant: Tenant, creds: Credentials, ports: Ports) -> KiotVietConnect
     if not branches:
         raise UserFacingError(_("Gian hàng KiotViet này chưa có chi nhánh nào đang hoạt động."))
     retailer_id = next((b.retailer_id for b in branches if b.retailer_id), None)
+    if not same_retailer(tenant, creds.retailer, retailer_id):
+        if not switch:
+            raise OtherRetailer(tenant.data_retailer, creds.retailer)
+        switch_retailer(tenant, creds.retailer, retailer_id)
     # The client registers it Base64-encoded, as KiotViet's documentation asks.
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -120,6 +127,7 @@ def connect(tenant: Tenant, creds: Credentials, ports: Ports) -> KiotVietConnect
             },
         )
         SyncSettings.objects.get_or_create(tenant=tenant)
+        remember_retailer(tenant, creds.retailer, retailer_id)
     remember_branches(tenant, branches)
     with tenant_context(tenant):
         log.info("kiotviet connected: retailer=%s", creds.retailer)
@@ -157,7 +165,8 @@ def register_webhooks(tenant: Tenant, ports: Ports) -> None:
 
 
 def disconnect(tenant: Tenant, ports: Ports) -> None:
-    """Unregister webhooks, forget credentials, stop auto-sync. Links and history stay."""
+    """Unregister webhooks, forget credentials. Links, history and the merchant's settings (Auto-sync
+    included: nothing runs without a connection) stay for a reconnection."""
     conn = KiotVietConnection.objects.filter(tenant=tenant).first()
     if conn is None:
         return
@@ -177,7 +186,6 @@ def disconnect(tenant: Tenant, ports: Ports) -> None:
             log.warning("could not unregister kiotviet webhooks: %s", exc)
         with transaction.atomic():
             KiotVietWebhook.objects.filter(tenant=tenant).delete()
-            SyncSettings.objects.filter(tenant=tenant).update(auto_sync_enabled=False)
             retailer = conn.retailer
             conn.delete()
         log.info("kiotviet disconnected: retailer=%s", retailer)

@@ -18,7 +18,7 @@ from kiotsync.crypto import mask
 from kiotsync.inbox.dispatch import haravan_topics
 from kiotsync.pages.access import tenant_required
 from kiotsync.pages.session import sign_in, sign_out
-from kiotsync.tenants.models import KiotVietConnection, SyncSettings, Tenant
+from kiotsync.tenants.models import KiotVietConnection, RetailerSwitch, SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
 
 from . import install as haravan_install
@@ -27,6 +27,7 @@ from . import sync_settings
 from .errors import UserFacingError
 from .forms import KiotVietLoginForm, SettingsForm
 from .registrations import check_tenant
+from .switch import OtherRetailer
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +108,32 @@ def kiotviet_login(request: HttpRequest) -> HttpResponse:
     if KiotVietConnection.objects.filter(tenant=tenant).exists():
         return redirect("connection")
     form = KiotVietLoginForm(request.POST if request.method == "POST" else None)
+    other_retailer: OtherRetailer | None = None
     if request.method == "POST" and form.is_valid():
-        creds = kiotviet_connection.Credentials(**form.cleaned_data)
+        data = dict(form.cleaned_data)
+        switch = bool(data.pop("switch_retailer", False))
+        creds = kiotviet_connection.Credentials(**data)
         try:
-            kiotviet_connection.connect(tenant, creds, get_wiring())
+            kiotviet_connection.connect(tenant, creds, get_wiring(), switch=switch)
+        except OtherRetailer as err:
+            other_retailer = err  # said above the form, with the switch to confirm
         except UserFacingError as err:
             form.add_error(err.field if err.field in form.fields else None, str(err.message))
         else:
             messages.success(request, _("Đã kết nối KiotViet gian hàng %(r)s.") % {"r": creds.retailer})
+            if switch:
+                messages.warning(
+                    request,
+                    _(
+                        "Đã chuyển sang gian hàng %(r)s. Hãy chọn lại chi nhánh nhận đơn và bảng giá, rồi bấm "
+                        "Đồng bộ để liên kết lại sản phẩm theo mã hàng."
+                    )
+                    % {"r": creds.retailer},
+                )
             return redirect("settings")
-    return render(request, "kiotsync/kiotviet_login.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "other_retailer": other_retailer}
+    failed = bool(form.errors) or other_retailer is not None
+    return render(request, "kiotsync/kiotviet_login.html", context, status=400 if failed else 200)
 
 
 @tenant_required(connected=True)
@@ -188,6 +205,7 @@ def connection(request: HttpRequest) -> HttpResponse:
         "hv_webhooks": {"ok": hv_ok, "text": hv_text},
         "hv_install": install_row,
         "settings_words": sync_settings.describe(settings),
+        "last_switch": RetailerSwitch.objects.filter(tenant=tenant).first(),
         "streams": streams,
     }
     return render(request, "kiotsync/connection.html", context)

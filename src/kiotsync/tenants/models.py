@@ -28,6 +28,10 @@ class Tenant(models.Model):
     status_reason = models.CharField(max_length=500, blank=True)
     installed_at = models.DateTimeField(null=True, blank=True)
     uninstalled_at = models.DateTimeField(null=True, blank=True)
+    # The KiotViet retailer the shop's links, mirrors and cursors belong to (kept across a
+    # disconnection; a login to another retailer must be an explicit switch, never silent reuse).
+    data_retailer = models.CharField(max_length=100, blank=True)
+    data_retailer_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -188,3 +192,20 @@ class KvBranch(models.Model):
     class Meta:
         db_table = "catalog_kvbranch"
         constraints = [models.UniqueConstraint(fields=["tenant", "branch_id"], name="kvbranch_unique")]
+
+
+class RetailerSwitch(models.Model):
+    """The shop moved from one KiotViet retailer to another: what was retired (links, mirrors,
+    cursors of the old retailer) and when. The sync history stays; the old links are kept here
+    as a snapshot."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="retailer_switches")
+    from_retailer = models.CharField(max_length=100)
+    from_retailer_id = models.BigIntegerField(null=True, blank=True)
+    to_retailer = models.CharField(max_length=100)
+    to_retailer_id = models.BigIntegerField(null=True, blank=True)
+    retired = models.JSONField(default=dict, blank=True)  # counts per kind, and the old links
+    switched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-switched_at"]
