@@ -24,6 +24,9 @@ class Queue(Protocol):
     def wake(self, job: str, *args: Any) -> None:
         """Run the job named ``job`` in a worker (inline when the queue is immediate)."""
 
+    def wake_later(self, delay_s: float, job: str, *args: Any) -> None:
+        """Run the job named ``job`` in about ``delay_s`` seconds."""
+
     def busy(self, lock: str) -> bool:
         """Whether a running job holds ``lock`` (a coalesced job need not be woken again)."""
 

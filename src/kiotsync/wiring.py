@@ -74,6 +74,9 @@ class Queue:
     def wake(self, job: str, *args: Any) -> None:
         self.jobs[job](*args)
 
+    def wake_later(self, delay_s: float, job: str, *args: Any) -> None:
+        self.jobs[job].schedule(args=args, delay=delay_s)  # type: ignore[attr-defined]
+
     def busy(self, lock: str) -> bool:
         from huey.contrib.djhuey import HUEY
 

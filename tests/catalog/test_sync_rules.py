@@ -247,3 +247,63 @@ def test_a_kiotviet_description_reaches_the_storefront_without_script(shop: Plat
     assert "<b>đẹp</b>" in body
     for bad in ("<script", "onclick", "onerror", "javascript:", "document.cookie"):
         assert bad not in body, body
+
+
+def test_creates_lost_to_transient_failures_are_retried_and_adopted_once(shop: Platforms) -> None:
+    """Haravan creates answered 502 after committing: the rows show their error, a retry is
+    scheduled, and the Auto-sync poll (which also retries rows no write has reached) adopts the
+    products made meanwhile instead of creating them twice (issue 10, fix 7)."""
+    from kiotsync.catalog.models import KvRow, RowState, VariantLinkRecord
+
+    from .test_sync import hv_skus, run_sync, tenant
+
+    run_sync()
+    shop.kv_control("POST", "/products/bulk", json={"products": 5, "code_prefix": "RETRY"})
+    shop.hv_control(
+        "POST",
+        "/faults",
+        json={"method": "POST", "path": "/com/products.json", "after_commit": True, "status": 502, "count": 5},
+    )
+    run_sync()
+    new = KvRow.objects.filter(tenant=tenant(), code__startswith="RETRY")
+    assert new.count() == 5
+    assert set(new.values_list("state", flat=True)) == {RowState.ERROR}
+    assert sum(n for s, n in hv_skus().items() if s.startswith("RETRY")) == 5  # Haravan did create them
+    usecases.poll(tenant(), get_wiring())  # no KiotViet change: only the rows behind are retried
+    assert set(new.values_list("state", flat=True)) == {RowState.LINKED}
+    assert VariantLinkRecord.objects.filter(tenant=tenant(), kv_code__startswith="RETRY").count() == 5
+    skus = hv_skus()
+    assert [n for s, n in skus.items() if s.startswith("RETRY")] == [1] * 5
+
+
+def test_a_product_webhook_handled_again_after_a_failure_still_wakes_the_sync(shop: Platforms) -> None:
+    """The first attempt stored the new product, then failed before waking its sync (on
+    PostgreSQL: a concurrent stock row insert). The retry finds nothing new to store — and must
+    still wake the sync, or the product waits for the poll (issue 10, fix 7)."""
+    from kiotsync.catalog import ingest
+    from kiotsync.catalog.models import KvRow, RowState
+    from kiotsync.inbox.dispatch import process_event
+    from kiotsync.inbox.models import InboundEvent
+    from kiotsync.tenants.models import SyncSettings
+
+    from .test_sync import hv_skus, run_sync, tenant
+
+    run_sync()
+    SyncSettings.objects.filter(tenant=tenant()).update(auto_sync_enabled=True)
+    shop.kv.webhooks.pause()
+    shop.kv_control("POST", "/products/bulk", json={"products": 1, "code_prefix": "AGAIN"})
+    product = next(p for p in get_wiring().kiotviet(tenant()).list_products().items if (p.code or "").startswith("AGAIN"))
+    ingest.upsert_kv_rows(tenant(), ingest.kv_rows_from_wire([product]))  # what the failed attempt stored
+    body = {
+        "Id": "retry-0001",
+        "Attempt": 1,
+        "Notifications": [{"Action": "product.update.1", "Data": [product.raw]}],
+    }
+    event = InboundEvent.objects.create(
+        tenant=tenant(), platform="kiotviet", topic="product.update", delivery_key="kv:retry-0001", payload=body,
+        attempts=1,
+    )
+    wiring = get_wiring()
+    process_event(event.pk, wiring, wiring.handlers)
+    assert KvRow.objects.get(tenant=tenant(), kv_id=product.id).state == RowState.LINKED
+    assert hv_skus()[product.code] == 1

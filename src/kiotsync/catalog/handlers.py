@@ -72,6 +72,10 @@ def kiotviet_catalogue(event: InboundEvent, ports: Ports) -> None:
         if note.type == "product.update":
             products = note.products()
             rows |= ingest.upsert_kv_rows(tenant, ingest.kv_rows_from_wire(products))
+            if event.attempts > 1:
+                # Handled again after a failure: what the failed attempt stored (and did not get
+                # to wake) counts as changed too, or the product would wait for the poll.
+                rows |= {p.id for p in products if p.id is not None}
             stock |= ingest.apply_stock(tenant, ingest.facts_from_products(products, version))
         elif note.type == "product.delete":
             rows |= ingest.mark_kv_deleted(tenant, note.ids())

@@ -20,7 +20,7 @@ from kiotsync.core.catalog.settings import ALL_FIELDS, LinkKey, SyncField
 from kiotsync.tenants.models import SyncSettings, Tenant
 
 from . import wire
-from .models import HvVariantRow, KvRow, KvStock, ProductLinkRecord, VariantLinkRecord
+from .models import HvVariantRow, KvRow, KvStock, ProductLinkRecord, RowState, VariantLinkRecord
 
 FLAG_TO_FIELD = {
     "sync_name": SyncField.NAME,
@@ -183,3 +183,11 @@ def observations(tenant: Tenant, kv_ids: Collection[int] | None = None) -> list[
         )
         for kv_id, items in by_row.items()
     ]
+
+
+def rows_behind(tenant: Tenant, limit: int) -> set[int]:
+    """Active rows not (yet) on Haravan as planned: never written, or whose last write failed."""
+    behind = KvRow.objects.filter(
+        tenant=tenant, deleted=False, is_active=True, opted_out=False, state__in=[RowState.PENDING, RowState.ERROR]
+    )
+    return set(behind.order_by("kv_id").values_list("kv_id", flat=True)[:limit])

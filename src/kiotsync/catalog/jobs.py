@@ -42,13 +42,13 @@ def refresh_mirrors_task(tenant_id: int) -> None:
 
 @JOBS.register(usecases.SYNC_GROUP)
 @db_task(retries=3, retry_delay=15)
-def sync_group_task(tenant_id: int, kv_ids: list[int]) -> None:
+def sync_group_task(tenant_id: int, kv_ids: list[int], retry: int = 0) -> None:
     tenant = _active(tenant_id)
     if tenant is None:
         return
     with tenant_context(tenant):
         try:
-            usecases.sync_products(tenant, set(kv_ids), get_wiring())
+            usecases.sync_products(tenant, set(kv_ids), get_wiring(), retry=retry)
         except usecases.NotConfigured:
             log.info("sync skipped: settings not saved yet")
 

@@ -47,6 +47,12 @@ RUN_JOB = "catalog.run_job"
 SYNC_GROUP = "catalog.sync_group"
 REFRESH_MIRRORS = "catalog.refresh_mirrors"
 FLUSH_STOCK = "catalog.flush_stock"
+#: A product write that failed transiently (timeout, 5xx, 429) is tried again after these
+#: delays (seconds); after the last, the row shows its error and the poll or the merchant's
+#: "Đồng bộ lại" takes it from there.
+RETRY_DELAYS_S = (30, 60, 120, 300, 600)
+#: Rows the Auto-sync poll retries per round besides what KiotViet changed.
+RETRY_ROWS = 500
 
 
 def flush_lock(tenant_id: int) -> str:
@@ -133,7 +139,7 @@ def _settings(tenant: Tenant) -> SyncSettings:
 
 
 def sync_products(
-    tenant: Tenant, kv_ids: Collection[int] | None, ports: Ports, job: SyncJob | None = None
+    tenant: Tenant, kv_ids: Collection[int] | None, ports: Ports, job: SyncJob | None = None, retry: int = 0
 ) -> SyncResult:
     """KiotViet → Haravan for ``kv_ids``' groups (None: the whole catalogue), then their stock."""
     settings = _settings(tenant)
@@ -178,6 +184,11 @@ def sync_products(
     executor = ProductExecutor(tenant, client, group_rows, progress)
     outcome = executor.run(plan)
     record_statuses(tenant, plan.statuses, outcome)
+    if outcome.transient and outcome.failed_rows and retry < len(RETRY_DELAYS_S):
+        failed = sorted(outcome.failed_rows)
+        transaction.on_commit(
+            lambda: ports.queue.wake_later(RETRY_DELAYS_S[retry], SYNC_GROUP, tenant.pk, failed, retry + 1)
+        )
     _clear_settled_intents(tenant)
     stock = stock_push.sync_stock(tenant, scope, fresh_variants=outcome.new_variants, client=client)
     progress(1)
@@ -287,7 +298,9 @@ def poll(tenant: Tenant, ports: Ports) -> SyncResult | None:
     """Auto-sync backstop: pull deltas from both sides, push what changed (repairs missed webhooks)."""
     changes = polling.refresh_kiotviet(tenant, ports)
     polling.refresh_haravan(tenant, ports, full=False)
-    touched = changes.rows | changes.deleted
+    # What KiotViet changed, and rows a write has not reached yet (a create that timed out,
+    # a row stored while its wake-up was lost): Auto-sync means every row flows on its own.
+    touched = changes.rows | changes.deleted | inputs.rows_behind(tenant, RETRY_ROWS)
     result = sync_products(tenant, touched, ports) if touched else None
     flush_stock(tenant, ports)
     return result
