@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 
+import pytest
+from django.test import Client
+
 from kiotsync.bookkeeping.models import WriteIntent
 from kiotsync.catalog import usecases
 from kiotsync.catalog.models import (
@@ -307,3 +310,36 @@ def test_a_product_webhook_handled_again_after_a_failure_still_wakes_the_sync(sh
     process_event(event.pk, wiring, wiring.handlers)
     assert KvRow.objects.get(tenant=tenant(), kv_id=product.id).state == RowState.LINKED
     assert hv_skus()[product.code] == 1
+
+
+@pytest.mark.parametrize("webhook", ["delivered", "lost"])
+def test_a_price_book_edit_reaches_haravan(shop: Platforms, client: Client, webhook: str) -> None:
+    """Selling at a price book's prices: an edit in the book (which moves no product's
+    modifiedDate) reaches Haravan — by its ``pricebookdetail.update`` webhook, or, when that was
+    lost, by the Auto-sync poll reading the book (issue 10, fix 5)."""
+    from kiotsync.catalog.models import VariantLinkRecord
+    from kiotsync.tenants.models import SyncSettings
+
+    from .test_field_toggles import _haravan, _row
+    from .test_sync import run_sync, tenant
+
+    books = [b for b in get_wiring().kiotviet(tenant()).list_pricebooks() if b.id]
+    assert books, "the demo shop has price books"
+    book = books[0].id
+    SyncSettings.objects.filter(tenant=tenant()).update(
+        price_source=SyncSettings.PriceSource.PRICE_BOOK, price_book_id=book, auto_sync_enabled=True
+    )
+    run_sync()
+    row = _row()
+    assert VariantLinkRecord.objects.filter(tenant=tenant(), kv_id=row.kv_id).exists()
+    if webhook == "lost":
+        shop.kv.webhooks.pause()
+    shop.kv_control("POST", "/pricebooks/detail", json={"pricebookId": book, "productId": row.kv_id, "price": 123456})
+    if webhook == "lost":
+        shop.kv.webhooks.clear()
+        shop.kv.webhooks.resume()
+        usecases.poll(tenant(), get_wiring())
+    else:
+        shop.kv.webhooks.drain(10)
+    _product, variant = _haravan(row)
+    assert int(variant.price or 0) == 123456

@@ -76,7 +76,15 @@ def test_success_stores_connection_registers_webhooks_and_goes_to_settings(
     assert conn.retailer == connected.kv_creds["retailer"]
     assert conn.retailer_id
     types = set(KiotVietWebhook.objects.filter(tenant=tenant).values_list("type", flat=True))
-    assert types == {"product.update", "product.delete", "stock.update", "order.update", "invoice.update"}
+    assert types == {
+        "product.update",
+        "product.delete",
+        "stock.update",
+        "order.update",
+        "invoice.update",
+        "pricebookdetail.update",
+        "pricebookdetail.delete",
+    }
     # KiotViet knows them, pointing at this tenant's URL.
     urls = {h.url for h in get_wiring().kiotviet(tenant).list_webhooks()}
     assert f"http://testserver/webhooks/kiotviet/{tenant.public_id}" in urls

@@ -27,6 +27,9 @@ class CatalogConfig(AppConfig):
         HANDLERS.register(
             InboundEvent.Platform.HARAVAN, handlers.HARAVAN_DELETE_TOPICS, handlers.haravan_product_deleted
         )
+        HANDLERS.register(
+            InboundEvent.Platform.KIOTVIET, handlers.PRICE_BOOK_TOPICS, handlers.kiotviet_price_book
+        )
         on_beat(jobs.take_over_orphans)
         first_saved.connect(_fill_lists, dispatch_uid="catalog-fill-lists")
         retailer_switched.connect(retire_catalogue, dispatch_uid="catalog-retire")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from kiotsync.haravan import models as hvw
+from kiotsync.httpkit.wire import to_int
 from kiotsync.inbox.models import InboundEvent
 from kiotsync.inbox.ownership import resource_id, shop_has
 from kiotsync.kiotviet.webhooks import parse_webhook
@@ -58,6 +59,7 @@ def _stock_auto(tenant_id: int) -> bool:
 
 
 KIOTVIET_TOPICS = ("product.update", "product.delete", "stock.update")
+PRICE_BOOK_TOPICS = ("pricebookdetail.update", "pricebookdetail.delete")
 HARAVAN_PRODUCT_TOPICS = ("products/create", "products/update")
 HARAVAN_DELETE_TOPICS = ("products/deleted", "products/delete")
 
@@ -94,6 +96,34 @@ def kiotviet_catalogue(event: InboundEvent, ports: Ports) -> None:
                 stock |= ingest.apply_stock(tenant, facts)
     _wake_products(tenant, rows, ports)
     _wake_stock(tenant, stock, ports)
+
+
+def kiotviet_price_book(event: InboundEvent, ports: Ports) -> None:
+    """A price in a book changed: followed when the shop sells at that book's prices."""
+    tenant = event.tenant
+    settings = SyncSettings.objects.filter(tenant=tenant).first()
+    if (
+        settings is None
+        or settings.price_source != SyncSettings.PriceSource.PRICE_BOOK
+        or not settings.price_book_id
+    ):
+        return
+    book = settings.price_book_id
+    prices: dict[int, Decimal | None] = {}
+    for note in parse_webhook(event.payload).notifications:
+        for item in note.data:
+            if not isinstance(item, dict):
+                continue
+            w = {str(k).lower(): v for k, v in item.items()}
+            if to_int(w.get("pricebookid")) != book:
+                continue
+            if note.type == "pricebookdetail.update" and to_int(w.get("productid")) is not None:
+                prices[int(w["productid"])] = Decimal(str(w.get("price") or 0))
+            elif note.type == "pricebookdetail.delete":
+                for pid in w.get("productids") or []:
+                    if to_int(pid) is not None:
+                        prices[int(pid)] = None
+    _wake_products(tenant, ingest.apply_price_book_prices(tenant, book, prices), ports)
 
 
 def _reread(tenant: Tenant, product_ids: set[int], ports: Ports) -> set[int]:

@@ -8,7 +8,7 @@ or a late webhook redelivery from overwriting fresher stock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -317,3 +317,30 @@ def kv_rows_from_wire(products: Iterable[kv.Product]) -> list[KvProduct]:
 
 def version_of(moment: datetime) -> int:
     return version_from_datetime(moment)
+
+
+def apply_price_book_prices(tenant: Tenant, book_id: int, prices: Mapping[int, Decimal | None]) -> set[int]:
+    """A price book's prices for these rows (None: the row left the book), as KiotViet reported
+    them (``pricebookdetail.*`` webhooks, a book's listing): rows whose price changed are
+    returned. A row new in the book takes the book's dates and state from its other rows."""
+    changed: set[int] = set()
+    with transaction.atomic():
+        rows = list(KvRow.objects.select_for_update().filter(tenant=tenant, kv_id__in=list(prices)))
+        template: list[Any] | None = None
+        for row in KvRow.objects.filter(tenant=tenant, data__has_key="price_books").only("data")[:50]:
+            template = next((e for e in row.data.get("price_books", []) if e[0] == book_id), None)
+            if template is not None:
+                break
+        for row in rows:
+            entries = [list(e) for e in row.data.get("price_books", [])]
+            kept = [e for e in entries if e[0] != book_id]
+            price = prices[row.kv_id]
+            if price is not None:
+                current = next((e for e in entries if e[0] == book_id), None)
+                base = current or template or [book_id, "0", True, None, None]
+                kept.append([book_id, str(price), base[2], base[3], base[4]])
+            if sorted(map(str, kept)) != sorted(map(str, entries)):
+                row.data = {**row.data, "price_books": sorted(kept, key=lambda e: e[0])}
+                row.save(update_fields=["data", "updated_at"])
+                changed.add(row.kv_id)
+    return changed

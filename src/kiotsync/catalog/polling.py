@@ -18,7 +18,7 @@ from django.utils import timezone
 from kiotsync.bookkeeping.models import StreamState
 from kiotsync.httpkit.dates import parse_datetime
 from kiotsync.ports import Ports
-from kiotsync.tenants.models import Tenant
+from kiotsync.tenants.models import SyncSettings, Tenant
 
 from . import ingest
 from .models import HvVariantRow, KvRow
@@ -115,3 +115,27 @@ def refresh_haravan(tenant: Tenant, ports: Ports, *, full: bool = True) -> set[i
             ingest.mark_hv_product_deleted(tenant, pid)
     _save_cursor(tenant, stream, started)
     return changed
+
+
+def refresh_price_book(tenant: Tenant, ports: Ports) -> set[int]:
+    """The chosen price book's prices (when the shop sells at them), compared with the mirror:
+    a book edit moves no product's ``modifiedDate``, so the delta read does not see it."""
+    settings = SyncSettings.objects.filter(tenant=tenant).first()
+    if (
+        settings is None
+        or settings.price_source != SyncSettings.PriceSource.PRICE_BOOK
+        or not settings.price_book_id
+    ):
+        return set()
+    book = settings.price_book_id
+    listed = {line.product_id: line.price for line in ports.kiotviet(tenant).list_pricebook_lines(book)}
+    known = KvRow.objects.filter(tenant=tenant, deleted=False).values_list("kv_id", "data")
+    prices: dict[int, Decimal | None] = {}
+    for kv_id, data in known:
+        entry = next((e for e in (data or {}).get("price_books", []) if e[0] == book), None)
+        price = listed.get(kv_id)
+        if price is None and entry is not None:
+            prices[kv_id] = None
+        elif price is not None and (entry is None or Decimal(str(entry[1])) != price):
+            prices[kv_id] = price
+    return ingest.apply_price_book_prices(tenant, book, prices)

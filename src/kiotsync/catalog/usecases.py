@@ -301,6 +301,7 @@ def poll(tenant: Tenant, ports: Ports) -> SyncResult | None:
     # What KiotViet changed, and rows a write has not reached yet (a create that timed out,
     # a row stored while its wake-up was lost): Auto-sync means every row flows on its own.
     touched = changes.rows | changes.deleted | inputs.rows_behind(tenant, RETRY_ROWS)
+    touched |= polling.refresh_price_book(tenant, ports)
     result = sync_products(tenant, touched, ports) if touched else None
     flush_stock(tenant, ports)
     return result

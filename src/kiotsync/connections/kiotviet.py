@@ -36,7 +36,16 @@ from .switch import OtherRetailer, remember_retailer, same_retailer, switch_reta
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_TYPES = ("product.update", "product.delete", "stock.update", "order.update", "invoice.update")
+WEBHOOK_TYPES = (
+    "product.update",
+    "product.delete",
+    "stock.update",
+    "order.update",
+    "invoice.update",
+    # Price-book edits move no product's modifiedDate: without these a book price never follows.
+    "pricebookdetail.update",
+    "pricebookdetail.delete",
+)
 
 
 @dataclass(frozen=True)
