@@ -343,3 +343,22 @@ def test_a_price_book_edit_reaches_haravan(shop: Platforms, client: Client, webh
         shop.kv.webhooks.drain(10)
     _product, variant = _haravan(row)
     assert int(variant.price or 0) == 123456
+
+
+def test_a_haravan_edit_to_a_ticked_field_is_repaired_by_sync_now(shop: Platforms) -> None:
+    """Every field ticked: a title and a price edited by hand on Haravan are drift, written back
+    by Sync now although nothing changed in KiotViet (issue 10, fix 6)."""
+    from .test_field_toggles import _haravan, _row
+    from .test_sync import run_sync, tenant
+
+    run_sync()
+    row = _row()
+    product, variant = _haravan(row)
+    hv = get_wiring().haravan(tenant())
+    hv.update_product(product.id, {"title": "Sửa tay trên Haravan"})
+    hv.update_variant(variant.id, {"price": 1})
+    run_sync()
+    product, variant = _haravan(row)
+    assert product.title != "Sửa tay trên Haravan" and product.title == row.name
+    assert int(variant.price or 0) == int(row.base_price)
+    run_sync()  # and nothing is written again when nothing changed

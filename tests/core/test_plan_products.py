@@ -206,15 +206,24 @@ def test_unticked_fields_are_still_set_at_creation() -> None:
     assert create.product.variants[0].fields.grams == Decimal(5)
 
 
-def test_haravan_edit_survives_until_kiotviet_changes_again() -> None:
+def test_a_haravan_edit_to_a_ticked_field_is_drift_repaired_at_once() -> None:
+    """Ticked ("KiotViet ghi đè lên Haravan") means KiotViet owns the field: a hand edit on Haravan
+    is drift, written back by the next plan even though KiotViet did not change (issue 10, fix 6;
+    this test used to assert the edit survived until KiotViet changed again)."""
     world = synced(World(kv_rows=(kv(1, "SP01"),)))
     product = world.hv_products[0]
     edited = dataclasses.replace(product, title="Tên do shop sửa trên Haravan")
     world = dataclasses.replace(world, hv_products=(edited,))
-    assert replan(world).actions == ()
-    world = with_rows(world, dataclasses.replace(world.kv_rows[0], name="Áo thun 2026"))
     [update] = replan(world).actions
-    assert isinstance(update, UpdateProduct) and update.changes.title == "Áo thun 2026"
+    assert isinstance(update, UpdateProduct) and update.changes.title == "Áo thun"
+
+
+def test_a_haravan_edit_to_an_unticked_field_is_kept() -> None:
+    settings = SyncSettings(synced_fields=frozenset(SyncField) - {SyncField.NAME})
+    world = synced(World(kv_rows=(kv(1, "SP01"),)), settings)
+    edited = dataclasses.replace(world.hv_products[0], title="Tên do shop sửa trên Haravan")
+    world = dataclasses.replace(world, hv_products=(edited,))
+    assert replan(world, settings).actions == ()
 
 
 def test_clearing_pushed_fingerprints_forces_overwrite_from_kiotviet() -> None:

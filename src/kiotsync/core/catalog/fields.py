@@ -2,9 +2,9 @@
 
 `ProductFields` / `VariantFields` double as "all desired values" (every attribute set) and as
 "the changes to send" (only changed attributes set; None = leave alone). `diff_fields` applies the
-update rule: a ticked field is written when the desired value differs from Haravan's current value
-AND from the fingerprint of what was pushed last (see links.py); values already equal are only
-(re)fingerprinted.
+update rule: a ticked field is written whenever the desired value differs from Haravan's current
+value — KiotViet owns it, so a hand edit on Haravan is drift to repair; values already equal are
+only (re)fingerprinted (links.py), so nothing is written when nothing changed.
 """
 
 from __future__ import annotations
@@ -196,6 +196,11 @@ def same_value(name: str, desired: FieldValue, current: FieldValue | None, link_
     return desired == current
 
 
+#: Fields Haravan stores in another form than sent (images: re-hosted on its CDN), so a
+#: difference from what Haravan shows says nothing; what was pushed last decides.
+REHOSTED = frozenset({"images"})
+
+
 @dataclass(frozen=True)
 class FieldDiff:
     """`changes`: values to write; `written`: their fingerprints; `refresh`: fingerprints of
@@ -232,10 +237,12 @@ def diff_fields(
         if same:
             if pushed.get(name) != print_:
                 refresh[name] = print_
-        elif pushed.get(name) != print_:
+        elif name not in REHOSTED or pushed.get(name) != print_:
+            # Ticked means KiotViet owns the field: any difference on Haravan (a hand edit since
+            # the last push included) is drift, repaired. Images are the exception: Haravan
+            # re-hosts them (new URLs), so they are written again only when KiotViet's changed.
             changes[name] = value
             written[name] = print_
-        # else: Haravan was edited after our last push and KiotViet has not changed since — keep.
     return FieldDiff(changes, written, refresh)
 
 
