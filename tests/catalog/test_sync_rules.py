@@ -362,3 +362,27 @@ def test_a_haravan_edit_to_a_ticked_field_is_repaired_by_sync_now(shop: Platform
     assert product.title != "Sửa tay trên Haravan" and product.title == row.name
     assert int(variant.price or 0) == int(row.base_price)
     run_sync()  # and nothing is written again when nothing changed
+
+
+def test_a_product_deleted_on_haravan_stops_syncing_and_can_be_turned_back_on(shop: Platforms) -> None:
+    """Deleted on Haravan: the links go, the KiotViet group is excluded from sync with the reason
+    in words (no "unlink" instruction no screen offers), Sync now does not put it back; turning
+    sync on again creates it on Haravan again (issue 10, fix 4)."""
+    from kiotsync.catalog.models import SyncEvent, VariantLinkRecord
+
+    from .test_field_toggles import _row
+    from .test_sync import hv_skus, run_sync, tenant
+
+    run_sync()
+    row = _row()
+    link = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=row.kv_id)
+    get_wiring().haravan(tenant()).delete_product(link.hv_product_id)
+    shop.hv.webhooks.drain(10)
+    row.refresh_from_db()
+    assert not VariantLinkRecord.objects.filter(tenant=tenant(), kv_id=row.kv_id).exists()
+    assert row.opted_out and row.reason_code == "deleted_on_haravan"
+    assert SyncEvent.objects.filter(tenant=tenant(), action="deleted_on_haravan", kv_id=row.kv_id).exists()
+    run_sync()
+    assert row.code not in hv_skus()
+    usecases.set_opt_out(tenant(), row.kv_id, False, get_wiring())
+    assert hv_skus()[row.code] == 1

@@ -22,6 +22,7 @@ from kiotsync.tenants.models import SyncSettings, Tenant
 
 from . import ingest, usecases, wire
 from .models import HvVariantRow
+from .unlink import forget_deleted_haravan_product
 
 log = logging.getLogger(__name__)
 
@@ -160,4 +161,5 @@ def haravan_product_deleted(event: InboundEvent, ports: Ports) -> str | None:
     if shop_has(tenant, "product", rid, ports):
         return "the product still exists"  # a replayed or misattributed deletion
     ingest.mark_hv_product_deleted(tenant, rid)
+    forget_deleted_haravan_product(tenant, rid)
     return None

@@ -22,6 +22,7 @@ from kiotsync.tenants.models import SyncSettings, Tenant
 
 from . import ingest
 from .models import HvVariantRow, KvRow
+from .unlink import forget_deleted_haravan_product
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ def refresh_haravan(tenant: Tenant, ports: Ports, *, full: bool = True) -> set[i
         )
         for pid in stale:
             ingest.mark_hv_product_deleted(tenant, pid)
+            forget_deleted_haravan_product(tenant, pid)
     _save_cursor(tenant, stream, started)
     return changed
 

@@ -32,6 +32,7 @@ class ReasonCode(StrEnum):
     PRODUCT_SHARED = "product_shared"
     OPTIONS_MISMATCH = "options_mismatch"
     HARAVAN_VARIANT_MISSING = "haravan_variant_missing"
+    DELETED_ON_HARAVAN = "deleted_on_haravan"
     BARCODE_TOO_LONG = "barcode_too_long"
     # needs attention — stock cannot be computed
     COMBO_COMPONENT_MISSING = "combo_component_missing"
@@ -147,8 +148,8 @@ CATALOGUE: Mapping[ReasonCode, ReasonText] = {
         _A,
         "Phiên bản Haravan đã liên kết ({hv_variant_id}) không còn tồn tại.",
         "The linked Haravan variant ({hv_variant_id}) no longer exists.",
-        "Hủy liên kết để ứng dụng tạo lại sản phẩm, hoặc liên kết với phiên bản khác.",
-        "Unlink so that the app recreates it, or link it to another variant.",
+        "Bấm “Đồng bộ lại”: ứng dụng đọc lại Haravan, gỡ liên kết cũ và tạo lại nếu cần.",
+        "Press “Sync again”: the app reads Haravan again, drops the old link and recreates it if needed.",
     ),
     ReasonCode.BARCODE_TOO_LONG: ReasonText(
         _A,
@@ -191,6 +192,13 @@ CATALOGUE: Mapping[ReasonCode, ReasonText] = {
         "Invalid conversion value or component quantity ({value}).",
         "Sửa giá trị quy đổi đơn vị / số lượng thành phần trên KiotViet (phải lớn hơn 0).",
         "Fix the unit conversion / component quantity in KiotViet (it must be above 0).",
+    ),
+    ReasonCode.DELETED_ON_HARAVAN: ReasonText(
+        _I,
+        "Sản phẩm đã bị xóa trên Haravan nên ứng dụng ngừng đồng bộ sản phẩm này.",
+        "The product was deleted on Haravan, so the app stopped syncing it.",
+        "Bật lại đồng bộ cho sản phẩm nếu muốn tạo lại trên Haravan.",
+        "Turn sync back on for this product to create it on Haravan again.",
     ),
     ReasonCode.OPTED_OUT: ReasonText(
         _I,
