@@ -386,3 +386,36 @@ def test_a_product_deleted_on_haravan_stops_syncing_and_can_be_turned_back_on(sh
     assert row.code not in hv_skus()
     usecases.set_opt_out(tenant(), row.kv_id, False, get_wiring())
     assert hv_skus()[row.code] == 1
+
+
+@pytest.mark.parametrize("opening", ["haravan", "zero"])
+def test_transfer_all_keeps_selling_what_the_shop_holds(shop: Platforms, client: Client, opening: str) -> None:
+    """"Chuyển dữ liệu" creates Haravan-only products in KiotViet with the Haravan on-hand (at
+    the chosen location) as opening stock in the order branch, so the next stock write does not
+    wipe online stock — unless the merchant chose 0 in the confirmation (issue 10, fix 8)."""
+    from kiotsync.emulators.haravan.presets import HARAVAN_ONLY_SKUS
+    from kiotsync.tenants.models import SyncSettings
+
+    from .test_sync import available, kv_available, run_sync, tenant
+
+    settings = SyncSettings.objects.get(tenant=tenant())
+    run_sync()
+    hv = get_wiring().haravan(tenant())
+    variants = {v.sku: v for p in hv.iter_products() for v in p.variants if v.sku in HARAVAN_ONLY_SKUS}
+    before = available([v.id for v in variants.values()])
+    assert any(before.values()), before
+    page = client.get("/products/haravan/transfer/confirm", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="transfer-modal"' in page and settings.order_branch_name in page
+    resp = client.post("/products/haravan/transfer", {"opening_stock": opening}, HTTP_HX_REQUEST="true")
+    assert resp.status_code == 200
+    shop.kv.webhooks.drain(10)
+    shop.hv.webhooks.drain(10)
+    run_sync()
+    after = available([v.id for v in variants.values()])
+    for sku, variant in variants.items():
+        kv = kv_available(sku, settings.order_branch_id)
+        if opening == "haravan":
+            assert kv == before[variant.id], (sku, kv, before[variant.id])
+            assert after[variant.id] == before[variant.id], sku  # online stock kept
+        else:
+            assert kv == 0 and after[variant.id] == 0, sku

@@ -106,7 +106,9 @@ class Merchant:
         )
 
     def transfer_all(self) -> httpx.Response:
-        return self.click("/products/haravan", "/products/haravan/transfer")
+        """"Chuyển dữ liệu": the button opens the confirmation (opening stock from Haravan by default)."""
+        assert "/products/haravan/transfer/confirm" in self.get("/products/haravan").text
+        return self.click("/products/haravan/transfer/confirm", "/products/haravan/transfer")
 
     def job(self, kind: str) -> Job:
         """The progress panel the page polls (``sync_kv_hv`` or ``transfer_hv_kv``)."""

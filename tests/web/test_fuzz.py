@@ -557,6 +557,11 @@ def actions(fuzz: Fuzz, w: World) -> None:
     for url in no_params:
         for htmx in (False, True):
             fuzz.post(c, url, {"next": "logout", "q": "\x00"}, case="junk", htmx=htmx)
+    # Transfer all's opening stock: anything but "zero" is the default (Haravan's on-hand).
+    for label, value in SHORT:
+        fuzz.post(c, "/products/haravan/transfer", {"opening_stock": value}, case=f"opening_stock={label}", htmx=True)
+    for htmx in (False, True):
+        fuzz.get(c, "/products/haravan/transfer/confirm", {"q": "\x00"}, case="junk", htmx=htmx, expect=(200,))
 
     # The wrong method is a 405, whatever comes with it.
     for method, url in (

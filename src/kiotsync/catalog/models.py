@@ -205,6 +205,8 @@ class SyncJob(models.Model):
     # The ``kiotsync worker`` process running it: when that worker stops beating, another one
     # takes the job over at once (not only after STALE_JOB without a heartbeat).
     worker_id = models.CharField(max_length=200, blank=True)
+    # What the merchant chose when starting it (Transfer all: ``{"opening_stock": "haravan"|"zero"}``).
+    options = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "kind", "state"])]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -75,9 +76,15 @@ def execute(
     categories: list[KvCategory],
     progress: Callable[[int], None],
     ports: Ports,
+    *,
+    opening_stock: bool = True,
 ) -> TransferOutcome:
+    """Carry out a transfer plan. ``opening_stock``: each new KiotViet row starts with the
+    Haravan on-hand of its variant at the chosen location, in the order branch (so the product
+    keeps selling what the shop holds), else with nothing."""
     client = ports.kiotviet(tenant)
     hv_client = ports.haravan(tenant)
+    opening = _opening_stock(tenant, hv_client, p) if opening_stock else None
     outcome = TransferOutcome()
     category_ids = {normalize_key(c.name): c.id for c in categories}
     created_codes: dict[int, str] = {}  # hv variant id → code of the KiotViet row made for it
@@ -100,7 +107,7 @@ def execute(
             _create_category(tenant, client, action, category_ids, outcome)
             progress(1)
         elif isinstance(action, CreateKvProducts):
-            _create_products(tenant, client, action, category_ids, created_codes, outcome, progress)
+            _create_products(tenant, client, action, category_ids, created_codes, outcome, progress, opening)
         elif isinstance(action, WriteBackSku):
             code = action.code or created_codes.get(action.hv_variant_id)
             if code and action.hv_variant_id not in outcome.failed:
@@ -171,14 +178,26 @@ def _adopt(client, draft: KvRowDraft) -> kvw.Product | None:  # type: ignore[no-
     return free[-1] if len(free) == 1 else None
 
 
+def _opening_stock(tenant: Tenant, hv_client: Any, p: TransferPlan) -> tuple[int, dict[int, int]] | None:
+    """(order branch, Haravan variant → on-hand at the chosen location) for the rows to create;
+    None when no order branch or location is set (the rows then start empty)."""
+    settings = SyncSettings.objects.get(tenant=tenant)
+    if not settings.order_branch_id or not settings.haravan_location_id:
+        return None
+    variants = [d.hv_variant_id for a in p.actions if isinstance(a, CreateKvProducts) for d in a.rows]
+    levels = hv_client.inventory_locations(variants, [settings.haravan_location_id]) if variants else []
+    return settings.order_branch_id, {lvl.variant_id: max(0, int(lvl.qty_onhand)) for lvl in levels}
+
+
 def _create_products(
     tenant: Tenant,
-    client,
+    client,  # type: ignore[no-untyped-def]
     action: CreateKvProducts,
-    category_ids: dict[str, int],  # type: ignore[no-untyped-def]
+    category_ids: dict[str, int],
     created_codes: dict[int, str],
     outcome: TransferOutcome,
     progress: Callable[[int], None],
+    opening: tuple[int, dict[int, int]] | None = None,
 ) -> None:
     master = action.master_product_id
     category_id = category_ids.get(normalize_key(action.category_name))
@@ -192,6 +211,11 @@ def _create_products(
                 body = wire.kv_create_body(
                     draft, category_id=category_id, has_variants=action.has_variants, master_product_id=master
                 )
+                if opening is not None:
+                    branch, on_hand = opening
+                    body["inventories"] = [
+                        {"branchId": branch, "onHand": on_hand.get(draft.hv_variant_id, 0)}
+                    ]
                 product = client.create_product(body)
         except PlatformError as exc:
             if not (isinstance(exc, TransientError) and exc.maybe_committed):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("kiotviet/<id:kv_id>/resync", views.resync, name="catalog_resync"),
     path("haravan", views.haravan_list, name="catalog_haravan"),
     path("haravan/transfer", views.transfer_all, name="catalog_transfer_all"),
+    path("haravan/transfer/confirm", views.transfer_confirm, name="catalog_transfer_confirm"),
     path("haravan/<id:hv_product_id>", views.haravan_detail, name="catalog_hv_detail"),
     path("jobs/<str:kind>", views.job_panel, name="catalog_job"),
 ]

@@ -77,7 +77,7 @@ def latest_job(tenant: Tenant, kind: str) -> SyncJob | None:
     return SyncJob.objects.filter(tenant=tenant, kind=kind).order_by("-created_at", "-pk").first()
 
 
-def _start(tenant: Tenant, kind: str, ports: Ports) -> SyncJob:
+def _start(tenant: Tenant, kind: str, ports: Ports, options: dict[str, Any] | None = None) -> SyncJob:
     with transaction.atomic():
         active = (
             SyncJob.objects.select_for_update()
@@ -86,7 +86,7 @@ def _start(tenant: Tenant, kind: str, ports: Ports) -> SyncJob:
         )
         if active is not None:
             return active
-        job = SyncJob.objects.create(tenant=tenant, kind=kind)
+        job = SyncJob.objects.create(tenant=tenant, kind=kind, options=options or {})
         transaction.on_commit(lambda: ports.queue.wake(RUN_JOB, job.pk))
     return job
 
@@ -95,8 +95,15 @@ def start_sync_now(tenant: Tenant, ports: Ports) -> SyncJob:
     return _start(tenant, SyncJob.Kind.SYNC_KV_TO_HV, ports)
 
 
-def start_transfer_all(tenant: Tenant, ports: Ports) -> SyncJob:
-    return _start(tenant, SyncJob.Kind.TRANSFER_HV_TO_KV, ports)
+#: Transfer all: a KiotViet row made from a Haravan variant starts with the Haravan on-hand at the
+#: chosen location, in the order branch ("haravan", the default) — or with nothing ("zero").
+OPENING_STOCK_CHOICES = ("haravan", "zero")
+
+
+def start_transfer_all(tenant: Tenant, ports: Ports, opening_stock: str = "haravan") -> SyncJob:
+    if opening_stock not in OPENING_STOCK_CHOICES:
+        opening_stock = "haravan"
+    return _start(tenant, SyncJob.Kind.TRANSFER_HV_TO_KV, ports, {"opening_stock": opening_stock})
 
 
 def set_auto_sync(tenant: Tenant, enabled: bool, ports: Ports) -> None:
@@ -381,7 +388,8 @@ def _run_transfer(tenant: Tenant, job: SyncJob, ports: Ports) -> str:
     )
     plan, categories = transfer.plan(tenant, ports)
     SyncJob.objects.filter(pk=job.pk).update(total=transfer.count_work(plan), done=0)
-    outcome = transfer.execute(tenant, plan, categories, _progress(job), ports)
+    opening = (job.options or {}).get("opening_stock", "haravan") == "haravan"
+    outcome = transfer.execute(tenant, plan, categories, _progress(job), ports, opening_stock=opening)
     SyncJob.objects.filter(pk=job.pk).update(failed=len(outcome.failed))
     _stream(
         tenant,

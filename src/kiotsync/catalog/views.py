@@ -150,14 +150,16 @@ def job_panel(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
-def _start_job(request: HttpRequest, kind: str, fallback: str) -> HttpResponse:
+def _start_job(
+    request: HttpRequest, kind: str, fallback: str, opening_stock: str = "haravan"
+) -> HttpResponse:
     tenant = _tenant(request)
     error = ""
     try:
         if kind == SyncJob.Kind.SYNC_KV_TO_HV:
             usecases.start_sync_now(tenant, get_wiring())
         else:
-            usecases.start_transfer_all(tenant, get_wiring())
+            usecases.start_transfer_all(tenant, get_wiring(), opening_stock)
     except (UserFacingError, PlatformError) as exc:
         error = str(exc.message)
     if not _is_htmx(request):
@@ -375,9 +377,26 @@ def haravan_list(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_required(connected=True)
+@require_GET
+def transfer_confirm(request: HttpRequest) -> HttpResponse:
+    """The confirmation of "Chuyển dữ liệu": what happens to stock, and the opening stock of the
+    new KiotViet rows to choose."""
+    tenant = _tenant(request)
+    settings = settings_of(tenant)
+    context = {
+        "branch": settings.order_branch_name if settings else "",
+        "location": settings.haravan_location_name if settings else "",
+        "waiting": HvVariantRow.objects.filter(tenant=tenant, deleted=False, kv_id__isnull=True).count(),
+    }
+    template = "catalog/_transfer_confirm.html" if _is_htmx(request) else "catalog/transfer_confirm.html"
+    return render(request, template, context)
+
+
+@tenant_required(connected=True)
 @require_POST
 def transfer_all(request: HttpRequest) -> HttpResponse:
-    return _start_job(request, SyncJob.Kind.TRANSFER_HV_TO_KV, "catalog_haravan")
+    opening = request.POST.get("opening_stock", "haravan")
+    return _start_job(request, SyncJob.Kind.TRANSFER_HV_TO_KV, "catalog_haravan", opening_stock=opening)
 
 
 @tenant_required(connected=True)
