@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kiotsync.connections",
     "kiotsync.catalog",
     "kiotsync.orders",
+    "kiotsync.reconcile",
     "kiotsync.web",
 ]
 

@@ -34,6 +34,7 @@ TABS = (
     ("catalog_kiotviet", _("Sản phẩm KiotViet")),
     ("catalog_haravan", _("Sản phẩm Haravan")),
     ("orders_list", _("Đơn hàng Haravan")),
+    ("reconcile", _("Đối soát")),
 )
 
 

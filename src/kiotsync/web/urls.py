@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("products/", include("kiotsync.catalog.urls")),
     path("orders/", include("kiotsync.orders.urls")),
+    path("reconcile/", include("kiotsync.reconcile.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
