@@ -265,7 +265,13 @@ def test_creates_lost_to_transient_failures_are_retried_and_adopted_once(shop: P
     shop.hv_control(
         "POST",
         "/faults",
-        json={"method": "POST", "path": "/com/products.json", "after_commit": True, "status": 502, "count": 5},
+        json={
+            "method": "POST",
+            "path": "/com/products.json",
+            "after_commit": True,
+            "status": 502,
+            "count": 5,
+        },
     )
     run_sync()
     new = KvRow.objects.filter(tenant=tenant(), code__startswith="RETRY")
@@ -295,7 +301,9 @@ def test_a_product_webhook_handled_again_after_a_failure_still_wakes_the_sync(sh
     SyncSettings.objects.filter(tenant=tenant()).update(auto_sync_enabled=True)
     shop.kv.webhooks.pause()
     shop.kv_control("POST", "/products/bulk", json={"products": 1, "code_prefix": "AGAIN"})
-    product = next(p for p in get_wiring().kiotviet(tenant()).list_products().items if (p.code or "").startswith("AGAIN"))
+    product = next(
+        p for p in get_wiring().kiotviet(tenant()).list_products().items if (p.code or "").startswith("AGAIN")
+    )
     ingest.upsert_kv_rows(tenant(), ingest.kv_rows_from_wire([product]))  # what the failed attempt stored
     body = {
         "Id": "retry-0001",
@@ -303,7 +311,11 @@ def test_a_product_webhook_handled_again_after_a_failure_still_wakes_the_sync(sh
         "Notifications": [{"Action": "product.update.1", "Data": [product.raw]}],
     }
     event = InboundEvent.objects.create(
-        tenant=tenant(), platform="kiotviet", topic="product.update", delivery_key="kv:retry-0001", payload=body,
+        tenant=tenant(),
+        platform="kiotviet",
+        topic="product.update",
+        delivery_key="kv:retry-0001",
+        payload=body,
         attempts=1,
     )
     wiring = get_wiring()
@@ -334,7 +346,9 @@ def test_a_price_book_edit_reaches_haravan(shop: Platforms, client: Client, webh
     assert VariantLinkRecord.objects.filter(tenant=tenant(), kv_id=row.kv_id).exists()
     if webhook == "lost":
         shop.kv.webhooks.pause()
-    shop.kv_control("POST", "/pricebooks/detail", json={"pricebookId": book, "productId": row.kv_id, "price": 123456})
+    shop.kv_control(
+        "POST", "/pricebooks/detail", json={"pricebookId": book, "productId": row.kv_id, "price": 123456}
+    )
     if webhook == "lost":
         shop.kv.webhooks.clear()
         shop.kv.webhooks.resume()
@@ -389,8 +403,10 @@ def test_a_product_deleted_on_haravan_stops_syncing_and_can_be_turned_back_on(sh
 
 
 @pytest.mark.parametrize("opening", ["haravan", "zero"])
-def test_transfer_all_keeps_selling_what_the_shop_holds(shop: Platforms, client: Client, opening: str) -> None:
-    """"Chuyển dữ liệu" creates Haravan-only products in KiotViet with the Haravan on-hand (at
+def test_transfer_all_keeps_selling_what_the_shop_holds(
+    shop: Platforms, client: Client, opening: str
+) -> None:
+    """ "Chuyển dữ liệu" creates Haravan-only products in KiotViet with the Haravan on-hand (at
     the chosen location) as opening stock in the order branch, so the next stock write does not
     wipe online stock — unless the merchant chose 0 in the confirmation (issue 10, fix 8)."""
     from kiotsync.emulators.haravan.presets import HARAVAN_ONLY_SKUS
@@ -419,3 +435,28 @@ def test_transfer_all_keeps_selling_what_the_shop_holds(shop: Platforms, client:
             assert after[variant.id] == before[variant.id], sku  # online stock kept
         else:
             assert kv == 0 and after[variant.id] == 0, sku
+
+
+def test_sync_again_recreates_a_variant_deleted_on_haravan(shop: Platforms, client: Client) -> None:
+    """A linked variant deleted on Haravan (its webhook lost): the row says so and tells to press
+    "Đồng bộ lại", which reads Haravan again, drops the vanished link and adds the variant back."""
+    from collections import Counter as Count
+
+    from kiotsync.catalog.models import VariantLinkRecord
+
+    from .test_sync import hv_skus, run_sync, tenant
+
+    run_sync()
+    per_product = Count(VariantLinkRecord.objects.filter(tenant=tenant()).values_list("hv_product_id", flat=True))
+    product_id = next(pid for pid, n in per_product.items() if n > 1)
+    link = VariantLinkRecord.objects.filter(tenant=tenant(), hv_product_id=product_id).order_by("kv_id").first()
+    shop.hv.webhooks.pause()
+    get_wiring().haravan(tenant()).delete_variant(product_id, link.hv_variant_id)
+    shop.hv.webhooks.clear()
+    shop.hv.webhooks.resume()
+    assert link.kv_code not in hv_skus()
+    resp = client.post(f"/products/kiotviet/{link.kv_id}/resync")
+    assert resp.status_code in (200, 302)
+    assert hv_skus()[link.kv_code] == 1
+    new = VariantLinkRecord.objects.get(tenant=tenant(), kv_id=link.kv_id)
+    assert new.hv_variant_id != link.hv_variant_id and new.hv_product_id == product_id

@@ -557,11 +557,28 @@ def actions(fuzz: Fuzz, w: World) -> None:
     for url in no_params:
         for htmx in (False, True):
             fuzz.post(c, url, {"next": "logout", "q": "\x00"}, case="junk", htmx=htmx)
+    # Reconciliation: the page, "Đối soát ngay", and a fix of a drift that is not there (or another
+    # shop's): a redirect with a message, never a 500.
+    for htmx in (False, True):
+        fuzz.get(c, "/reconcile/", {"q": "\x00"}, case="junk", htmx=htmx, expect=(200,))
+        fuzz.post(c, "/reconcile/run", {"next": "logout"}, case="junk", htmx=htmx, expect=(302,))
+    for label, value in PATH_IDS:
+        expect = (302,) if value.isdigit() else (404,)  # a well-formed id of no drift: said, redirected
+        url = f"/reconcile/drift/{value}/fix"
+        fuzz.post(c, url, {}, case=f"id={label}", screen="/reconcile/drift/{}/fix", expect=expect)
     # Transfer all's opening stock: anything but "zero" is the default (Haravan's on-hand).
     for label, value in SHORT:
-        fuzz.post(c, "/products/haravan/transfer", {"opening_stock": value}, case=f"opening_stock={label}", htmx=True)
+        fuzz.post(
+            c,
+            "/products/haravan/transfer",
+            {"opening_stock": value},
+            case=f"opening_stock={label}",
+            htmx=True,
+        )
     for htmx in (False, True):
-        fuzz.get(c, "/products/haravan/transfer/confirm", {"q": "\x00"}, case="junk", htmx=htmx, expect=(200,))
+        fuzz.get(
+            c, "/products/haravan/transfer/confirm", {"q": "\x00"}, case="junk", htmx=htmx, expect=(200,)
+        )
 
     # The wrong method is a 405, whatever comes with it.
     for method, url in (

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.test import Client
 
+from kiotsync.connections.kiotviet import WEBHOOK_TYPES
 from kiotsync.tenants.models import KiotVietConnection, KiotVietWebhook, SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
 
@@ -113,5 +114,5 @@ def test_disconnect_unregisters_and_forgets_then_reconnect_works(
         },
     )
     assert resp.status_code == 302
-    assert KiotVietWebhook.objects.filter(tenant=tenant).count() == 5
+    assert KiotVietWebhook.objects.filter(tenant=tenant).count() == len(WEBHOOK_TYPES)
     assert SyncSettings.objects.get(tenant=tenant).configured_at is not None

@@ -7,12 +7,15 @@ its timeline. Turning sync back on creates it on Haravan again.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from kiotsync.core.catalog.reasons import ReasonCode
+from kiotsync.httpkit.errors import NotFoundError
 from kiotsync.tenants.models import Tenant
 
-from . import inputs
+from . import ingest, inputs, wire
 from .execute import event
 from .models import KvRow, ProductLinkRecord, RowState, VariantLinkRecord
 
@@ -45,3 +48,33 @@ def forget_deleted_haravan_product(tenant: Tenant, hv_product_id: int) -> set[in
         for kv_id in sorted(kv_ids or groups):
             event(tenant, "deleted_on_haravan", kv_id=kv_id, product_id=hv_product_id)
     return rows
+
+
+def drop_vanished_links(tenant: Tenant, kv_ids: set[int], client: Any) -> int:
+    """ "Đồng bộ lại" of a product whose linked Haravan product or variant is gone: Haravan is read
+    again, and links to what no longer exists are dropped (with an entry in the timeline), so the
+    sync that follows recreates it. Returns how many links were dropped."""
+    dropped = 0
+    links = VariantLinkRecord.objects.filter(tenant=tenant, kv_id__in=kv_ids)
+    for hv_product_id in sorted(set(links.values_list("hv_product_id", flat=True))):
+        try:
+            product = client.get_product(hv_product_id)
+        except NotFoundError:
+            ingest.mark_hv_product_deleted(tenant, hv_product_id)
+            existing: set[int] = set()
+        else:
+            ingest.upsert_hv_products(tenant, [wire.hv_product(product)])
+            existing = {v.id for v in product.variants}
+        for link in links.filter(hv_product_id=hv_product_id).exclude(hv_variant_id__in=existing):
+            link.delete()
+            event(
+                tenant,
+                "unlink_vanished",
+                kv_id=link.kv_id,
+                product_id=hv_product_id,
+                variant_id=link.hv_variant_id,
+            )
+            dropped += 1
+        if not existing:
+            ProductLinkRecord.objects.filter(tenant=tenant, hv_product_id=hv_product_id).delete()
+    return dropped

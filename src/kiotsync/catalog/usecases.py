@@ -31,6 +31,7 @@ from . import inputs, polling, stock_push, transfer
 from .execute import Outcome, ProductExecutor, record_statuses
 from .failures import explain
 from .models import KvRow, ProductLinkRecord, SyncJob, VariantLinkRecord
+from .unlink import drop_vanished_links
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def set_opt_out(tenant: Tenant, kv_id: int, opted_out: bool, ports: Ports) -> No
 
 def resync_product(tenant: Tenant, kv_id: int, ports: Ports) -> None:
     ids = _group_ids(tenant, kv_id)
+    drop_vanished_links(tenant, ids, ports.haravan(tenant))
     transaction.on_commit(lambda: ports.queue.wake(SYNC_GROUP, tenant.pk, sorted(ids)))
 
 
