@@ -87,3 +87,22 @@ def test_a_job_survives_until_a_worker_comes(shop: Platforms) -> None:
         assert job.state == SyncJob.State.DONE, job.message
     finally:
         HUEY.flush()
+
+
+def test_a_periodic_duty_runs_once_per_period_however_many_workers_schedule_it() -> None:
+    """Each worker process schedules the periodic jobs; the first run of a period claims it in
+    the queue's store and the others return (issue 11: shops were polled once per worker)."""
+    from huey.contrib.djhuey import HUEY
+
+    from kiotsync.workers.periodic import claim
+
+    HUEY.immediate = False
+    HUEY.flush()
+    try:
+        assert claim("orders_backstop", 60, now=1200.0)
+        assert not claim("orders_backstop", 60, now=1230.0)  # a second worker, same minute
+        assert claim("auto_sync_poll", 60, now=1230.0)  # another duty has its own slot
+        assert claim("orders_backstop", 60, now=1260.0)  # the next minute
+        assert HUEY.get("kiotsync:periodic:orders_backstop:20", peek=True) is None  # old slot dropped
+    finally:
+        HUEY.flush()

@@ -14,6 +14,7 @@ from kiotsync.bookkeeping.models import StreamState
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import JOBS, get_wiring
+from kiotsync.workers.periodic import single
 
 from . import usecases
 from .stock_push import dirty_rows
@@ -70,6 +71,7 @@ def flush_stock_task(tenant_id: int) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
+@single("auto_sync_poll", 60)
 def auto_sync_poll() -> None:
     """Polling backstop for shops with Auto-sync on, each at its own interval."""
     wiring = get_wiring()
@@ -92,6 +94,7 @@ def auto_sync_poll() -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
+@single("resume_jobs", 60)
 def resume_jobs() -> None:
     """A job whose worker died (no heartbeat) is run again; the work is idempotent."""
     for job_id in usecases.stale_jobs():

@@ -12,6 +12,7 @@ from huey.contrib.djhuey import db_periodic_task
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import HaravanInstallation, Tenant
 from kiotsync.wiring import get_wiring
+from kiotsync.workers.periodic import single
 
 from .registrations import check_tenant
 from .tokens import refresh_if_needed
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*/15"))
+@single("refresh_haravan_tokens", 900)
 def refresh_haravan_tokens() -> None:
     """Renew every shop token that expires within the refresh margin."""
     oauth = get_wiring().haravan_oauth()
@@ -34,6 +36,7 @@ def refresh_haravan_tokens() -> None:
 
 
 @db_periodic_task(crontab(minute="*/15"))
+@single("check_webhook_registrations", 900)
 def check_webhook_registrations() -> None:
     """Register again, on both platforms, webhooks that were switched off or lost."""
     wiring = get_wiring()

@@ -7,6 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kiotsync.wiring import JOBS, get_wiring
+from kiotsync.workers.periodic import single
 
 from . import dispatch
 
@@ -19,6 +20,7 @@ def process_inbound(event_id: int) -> None:
 
 
 @db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
+@single("redeliver_pending_events", 60)
 def redeliver_pending_events() -> None:
     """Backstop: pick up inbox rows whose wake-up was lost (process died before enqueue)."""
     dispatch.requeue_stale_events(get_wiring().queue)

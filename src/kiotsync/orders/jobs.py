@@ -11,6 +11,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kiotsync.tenants.models import KiotVietConnection, Tenant
 from kiotsync.wiring import JOBS, get_wiring
+from kiotsync.workers.periodic import single
 
 from . import importer, polling, usecases
 
@@ -45,5 +46,6 @@ def backstop() -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
+@single("orders_backstop", 60)
 def orders_backstop() -> None:
     backstop()

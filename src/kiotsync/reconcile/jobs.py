@@ -10,6 +10,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kiotsync.tenants.models import Tenant
 from kiotsync.wiring import JOBS, get_wiring
+from kiotsync.workers.periodic import single
 
 from . import usecases
 
@@ -25,6 +26,7 @@ def reconcile_task(tenant_id: int) -> None:
 
 
 @db_periodic_task(crontab(minute="*/5"))
+@single("reconcile_due", 300)
 def reconcile_due() -> None:
     """Queue the shops due for a reconciliation (connected, settings saved)."""
     for tenant in Tenant.objects.filter(
