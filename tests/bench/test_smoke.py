@@ -83,3 +83,16 @@ def test_stock_burst_quick_run_makes_every_change_visible_without_429() -> None:
     assert 2 <= writes < burst["changes"]
     assert r["haravan_lines_written"] == burst["changes"] + trickle["changes"]
     assert r["http_429"] == 0
+
+
+def test_chaos_quick_run_settles_and_counts_what_it_checked() -> None:
+    """The soak at smoke size: it runs to the end, settles, and reports the counts every chaos run
+    has (whether the invariants hold is the chaos tests' business: ``ok`` says it)."""
+    r = run_bench("chaos")
+    assert r["scenario"] == "chaos"
+    assert r["orders"] >= 20 and r["stock_changes"] >= 200 and r["actions"] >= 220
+    for key in ("lost", "duplicated", "mismatches", "orders_required", "settle_rounds"):
+        assert isinstance(r[key], int) and r[key] >= 0, key
+    assert r["seconds_to_converge"] >= 0 and isinstance(r["violations"], dict)
+    assert sum(r["webhooks"].values()) > 0
+    assert r["ok"] == (r["converged"] and not r["violations"])

@@ -123,15 +123,19 @@ def test_kiotviet_and_haravan_product_screens(page: Any, live: Live) -> None:
     # a worker runs it, the bar reaches 100 % and the statuses reload.
     from huey.contrib.djhuey import HUEY
 
-    page.once("dialog", lambda dialog: dialog.accept())
     HUEY.immediate = False
     try:
+        # "Chuyển dữ liệu" asks first what happens to online stock (the default keeps it).
         page.click("[data-testid=transfer-all]")
+        page.wait_for_selector("[data-testid=transfer-modal]")
+        assert page.locator("[data-testid=opening-haravan]").is_checked()
+        live.shot(page, "products-07-haravan-transfer-confirm")
+        page.click("[data-testid=transfer-confirm]")
         page.wait_for_selector("[data-testid=job-panel][data-state=queued]")
     finally:
         HUEY.immediate = True
         HUEY.flush()
-    live.shot(page, "products-07-haravan-transfer-queued")
+    live.shot(page, "products-07b-haravan-transfer-queued")
     job = SyncJob.objects.get(kind=SyncJob.Kind.TRANSFER_HV_TO_KV)
     worker = threading.Thread(target=usecases.run_job, args=(job.pk, get_wiring()))
     worker.start()

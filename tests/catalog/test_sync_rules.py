@@ -447,9 +447,13 @@ def test_sync_again_recreates_a_variant_deleted_on_haravan(shop: Platforms, clie
     from .test_sync import hv_skus, run_sync, tenant
 
     run_sync()
-    per_product = Count(VariantLinkRecord.objects.filter(tenant=tenant()).values_list("hv_product_id", flat=True))
+    per_product = Count(
+        VariantLinkRecord.objects.filter(tenant=tenant()).values_list("hv_product_id", flat=True)
+    )
     product_id = next(pid for pid, n in per_product.items() if n > 1)
-    link = VariantLinkRecord.objects.filter(tenant=tenant(), hv_product_id=product_id).order_by("kv_id").first()
+    link = (
+        VariantLinkRecord.objects.filter(tenant=tenant(), hv_product_id=product_id).order_by("kv_id").first()
+    )
     shop.hv.webhooks.pause()
     get_wiring().haravan(tenant()).delete_variant(product_id, link.hv_variant_id)
     shop.hv.webhooks.clear()

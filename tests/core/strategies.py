@@ -173,6 +173,8 @@ settings_strategy = st.builds(
     stock_branch_id=st.sampled_from([None, 1]),
     haravan_location_id=st.just(LOCATION),
     stock_batch_size=st.sampled_from([2, 100]),
+    order_branch_id=st.sampled_from([None, 1, 2]),
+    inactive_branch_ids=st.sampled_from([frozenset(), frozenset({2})]),
 )
 
 

@@ -12,10 +12,12 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import random
 from collections import Counter
 from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,12 +29,14 @@ from kiotsync.core.catalog import (
     HvInventoryLevel,
     HvProduct,
     KvComponent,
+    KvInventory,
     KvProduct,
     KvProductType,
     LinkKey,
     ProductPlan,
     RowState,
     StockObservation,
+    StockPlan,
     SyncSettings,
     VariantFields,
     VariantLink,
@@ -40,8 +44,9 @@ from kiotsync.core.catalog import (
     plan_kiotviet_to_haravan,
     plan_stock,
 )
+from kiotsync.core.catalog.grouping import coalesce_rows
 from kiotsync.core.catalog.keys import hv_key, kv_key, normalize_key
-from kiotsync.core.catalog.stock import coalesce_observations
+from kiotsync.core.catalog.stock import StockCalculator, StockTarget, coalesce_observations
 from tests.core.builders import LOCATION, NOW, kv, obs
 from tests.core.simulate import World, apply_product_plan, apply_stock_plan, apply_transfer_plan
 from tests.core.strategies import hv_catalogues, kv_catalogues, observations, settings_strategy
@@ -352,3 +357,137 @@ def test_transfer_converges_and_never_duplicates(data: st.DataObject, rnd: rando
     # Every transferred row can now be found from KiotViet by its key: no duplicates either way.
     keys = Counter(kv_key(r, cfg.link_key) for r in world.kv_rows if r.id not in {x.id for x in rows})
     assert all(count == 1 for key, count in keys.items() if key)
+
+
+# -- issue 10: pending Haravan orders, combos per branch, active branches ------------------------
+
+
+def _pending(data: st.DataObject, rows: list[KvProduct]) -> dict[int, int]:
+    ids = sorted({r.id for r in rows})
+    if not ids:
+        return {}
+    return data.draw(st.dictionaries(st.sampled_from(ids), st.integers(0, 4), max_size=3), label="pending")
+
+
+def _as_decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _reserved_by_kiotviet(
+    seen: dict[int, StockObservation], holders: dict[int, Fraction], branch: int
+) -> tuple[dict[int, StockObservation], bool]:
+    """What KiotViet's observations say once the orders reach it (reserved in ``branch``), and
+    whether that branch had the stock for all of them (KiotViet clamps available at 0)."""
+    after = dict(seen)
+    covered = True
+    for holder, units in holders.items():
+        observation = seen.get(holder)
+        if observation is None:
+            continue
+        inventories = list(observation.inventories)
+        at = [i for i, inv in enumerate(inventories) if inv.branch_id == branch]
+        if at:
+            inv = inventories[at[0]]
+            covered &= max(Decimal(0), inv.on_hand - inv.reserved) >= _as_decimal(units)
+            inventories[at[0]] = dataclasses.replace(inv, reserved=inv.reserved + _as_decimal(units))
+        else:
+            covered = False
+            inventories.append(KvInventory(branch, Decimal(0), _as_decimal(units)))
+        after[holder] = dataclasses.replace(observation, inventories=tuple(inventories))
+    return after, covered
+
+
+@PROPERTY
+@given(data=st.data())
+def test_pending_units_are_taken_off_once(data: st.DataObject) -> None:
+    """Units of Haravan orders KiotViet does not reserve yet are taken off every target sharing
+    their stock; once KiotViet reserves them (in the order branch) the targets are the same —
+    nothing taken off twice, nothing given back — and never lower than KiotViet's own figure
+    would be. A plain row's target is exactly max(0, available − pending)."""
+    rows = data.draw(kv_catalogues(), label="kv")
+    seen = coalesce_observations(data.draw(observations(rows), label="observations"))
+    pending = _pending(data, rows)
+    branch = data.draw(st.sampled_from([None, 1]), label="stock branch")
+    inactive = data.draw(st.sampled_from([frozenset(), frozenset({2})]), label="inactive")
+    by_id = coalesce_rows(rows)
+    with_pending = StockCalculator(
+        by_id, seen, branch, inactive_branches=inactive, pending=pending, pending_branch=1
+    )
+    plain = StockCalculator(by_id, seen, branch, inactive_branches=inactive)
+    holders = with_pending.holder_units(pending)
+    reserved, covered = _reserved_by_kiotviet(seen, holders, 1)
+    kiotviet = StockCalculator(by_id, reserved, branch, inactive_branches=inactive)
+    for row in by_id.values():
+        ours, before, after = with_pending.target(row), plain.target(row), kiotviet.target(row)
+        if not isinstance(before, StockTarget):
+            assert ours == before == after
+            continue
+        assert isinstance(ours, StockTarget) and isinstance(after, StockTarget)
+        assert 0 <= ours.quantity <= before.quantity, "pending units never add stock"
+        assert ours.quantity <= after.quantity, "never more than KiotViet will show"
+        if covered:
+            assert ours.quantity == after.quantity, "reserved by KiotViet: taken off once"
+        if not (row.is_combo or row.is_unit_row or row.is_service):
+            counted = sum(
+                (
+                    max(Fraction(0), Fraction(inv.on_hand) - Fraction(inv.reserved))
+                    for inv in seen[row.id].inventories
+                    if (branch is None or inv.branch_id == branch) and inv.branch_id not in inactive
+                ),
+                Fraction(0),
+            )
+            assert ours.quantity == max(0, math.floor(counted - holders.get(row.id, Fraction(0))))
+
+
+@PROPERTY
+@given(data=st.data())
+def test_a_combo_never_exceeds_what_one_branch_can_put_together(data: st.DataObject) -> None:
+    rows = data.draw(kv_catalogues(), label="kv")
+    seen = coalesce_observations(data.draw(observations(rows), label="observations"))
+    by_id = coalesce_rows(rows)
+    everywhere = StockCalculator(by_id, seen, None)
+    per_branch = {b: StockCalculator(by_id, seen, b) for b in (1, 2)}
+    for row in by_id.values():
+        total = everywhere.target(row)
+        if row.is_combo and isinstance(total, StockTarget):
+            parts = [per_branch[b].target(row) for b in (1, 2)]
+            assert total.quantity == sum(p.quantity for p in parts if isinstance(p, StockTarget))
+
+
+@PROPERTY
+@given(data=st.data(), rnd=st.randoms(use_true_random=False))
+def test_stock_plans_with_pending_units_are_order_free_and_converge(
+    data: st.DataObject, rnd: random.Random
+) -> None:
+    rows = data.draw(kv_catalogues(), label="kv")
+    cfg = data.draw(settings_strategy, label="settings")
+    opt_outs = opt_outs_for(data, rows)
+    world = World(kv_rows=tuple(rows), hv_products=tuple(data.draw(hv_catalogues(rows), label="hv")))
+    world = apply_product_plan(world, product_plan(world, cfg, opt_outs))
+    world = dataclasses.replace(world, hv_levels=random_levels(data, world))
+    seen = data.draw(observations(rows), label="observations")
+    pending = _pending(data, rows)
+
+    def planned(w: World, units: dict[int, int]) -> StockPlan:
+        return plan_stock(w.kv_rows, seen, w.links, w.hv_levels, cfg, opt_outs, pending_units=units)
+
+    result = planned(world, pending)
+    committed = {lv.variant_id: lv.committed for lv in world.hv_levels if lv.location_id == LOCATION}
+    for line in result.lines:
+        assert line.target >= 0 and line.quantity == line.target + committed.get(line.variant_id, 0)
+    permuted = plan_stock(
+        shuffled(world.kv_rows, rnd),
+        shuffled(seen, rnd),
+        shuffled(world.links, rnd),
+        shuffled(world.hv_levels, rnd),
+        cfg,
+        opt_outs,
+        pending_units=dict(shuffled(pending.items(), rnd)),
+    )
+    assert permuted == result
+    without = planned(world, {})
+    ours = {line.variant_id: line.target for line in result.lines}
+    for line in without.lines:
+        assert ours.get(line.variant_id, line.target) <= line.target
+    world = apply_stock_plan(world, result)
+    assert planned(world, pending).is_empty

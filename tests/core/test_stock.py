@@ -193,3 +193,96 @@ def test_apply_then_replan_is_empty() -> None:
     world = apply_stock_plan(world, first)
     assert world.hv_levels[0].available == 9
     assert stock(world.kv_rows, observations, links=world.links, levels=world.hv_levels).is_empty
+
+
+# -- issue 10: combos per branch, active branches only, pending Haravan orders ----------------
+
+
+def test_combo_is_put_together_in_one_branch() -> None:
+    """SP000039's shape: each component has stock in a different branch. Summed first, the
+    combo would be min(10, 10) = 10; but no branch can put one together."""
+    rows = [
+        kv(1, "A"),
+        kv(2, "B"),
+        kv(9, "COMBO", type=KvProductType.COMBO, components=(KvComponent(1, 1), KvComponent(2, 2))),
+    ]
+    observations = [obs(1, 1, (1, 10, 0), (2, 1, 0)), obs(2, 1, (1, 0, 0), (2, 20, 0))]
+    assert target(rows, observations) == StockTarget(1, ((1, 1), (2, 1)))  # branch 1: 0, branch 2: 1
+    assert target(rows, observations, branch=2) == StockTarget(1, ((1, 1), (2, 1)))
+
+
+def test_a_unit_component_of_a_combo_counts_per_branch() -> None:
+    rows = [
+        GOODS,
+        kv(2, "A-T", master_unit_id=1, conversion_value=6),
+        kv(9, "COMBO", type=KvProductType.COMBO, components=(KvComponent(2, 1),)),
+    ]
+    # 5 + 5 cans: a six-pack in neither branch (summed first it would be one).
+    assert target(rows, [obs(1, 1, (1, 5, 0), (2, 5, 0))]).quantity == 0  # type: ignore[union-attr]
+    assert target(rows[:2], [obs(1, 1, (1, 5, 0), (2, 7, 0))]).quantity == 2  # type: ignore[union-attr]
+
+
+def test_deactivated_branches_do_not_count() -> None:
+    calc = StockCalculator({1: GOODS}, {1: obs(1, 1, (1, 10, 0), (2, 7, 0))}, None, inactive_branches={2})
+    assert calc.target(GOODS) == StockTarget(10, ((1, 1),))
+    only = StockCalculator({1: GOODS}, {1: obs(1, 1, (2, 7, 0))}, 2, inactive_branches={2})
+    assert only.target(GOODS) == StockTarget(0, ((1, 1),))
+    settings = SyncSettings(haravan_location_id=LOCATION, inactive_branch_ids=frozenset({2}))
+    [line] = stock([GOODS], [obs(1, 1, (1, 10, 0), (2, 7, 0))], settings=settings).lines
+    assert line.target == 10
+
+
+def pending_target(rows, observations, pending, order_branch=1, branch=None):  # type: ignore[no-untyped-def]
+    by_id = {r.id: r for r in rows}
+    latest = {o.kv_product_id: o for o in observations}
+    calc = StockCalculator(by_id, latest, branch, pending=pending, pending_branch=order_branch)
+    return {r.id: calc.target(r).quantity for r in rows}  # type: ignore[union-attr]
+
+
+def test_pending_units_are_taken_off_in_the_order_branch_first() -> None:
+    observations = [obs(1, 1, (1, 3, 0), (2, 10, 0))]
+    assert pending_target([GOODS], observations, {1: 2}) == {1: 11}
+    assert pending_target([GOODS], observations, {1: 5}) == {1: 8}  # 3 from branch 1, 2 from 2
+    assert pending_target([GOODS], observations, {1: 50}) == {1: 0}  # never below 0
+    # Only the chosen branch counts: what it cannot cover is not taken from uncounted ones.
+    assert pending_target([GOODS], observations, {1: 5}, branch=1) == {1: 0}
+    assert pending_target([GOODS], observations, {1: 1}, branch=1) == {1: 2}
+    # An order branch that does not count (deactivated): the units still come off what counts.
+    assert pending_target([GOODS], observations, {1: 2}, order_branch=7) == {1: 11}
+
+
+def test_pending_units_reach_every_row_sharing_the_stock() -> None:
+    rows = [
+        kv(1, "A"),
+        kv(2, "A-T", master_unit_id=1, conversion_value=6),
+        kv(3, "B"),
+        kv(9, "COMBO", type=KvProductType.COMBO, components=(KvComponent(1, 2), KvComponent(3, 1))),
+    ]
+    observations = [obs(1, 1, (1, 30, 0)), obs(3, 1, (1, 10, 0))]
+    assert pending_target(rows, observations, {}) == {1: 30, 2: 5, 3: 10, 9: 10}
+    # A six-pack ordered on Haravan: 6 cans fewer for everyone built on A.
+    assert pending_target(rows, observations, {2: 1}) == {1: 24, 2: 4, 3: 10, 9: 10}
+    # Four combos ordered: 8 of A and 4 of B.
+    assert pending_target(rows, observations, {9: 4}) == {1: 22, 2: 3, 3: 6, 9: 6}
+
+
+def test_a_web_order_kiotviet_does_not_reserve_yet_is_not_sold_again() -> None:
+    """Issue 10: the push to KiotViet fails; a web order took 2 (Haravan 90 of 92)."""
+    written = VariantLink(1, 500, 501, stock_target=92, stock_basis=((1, 1),))
+    after_order = level(500, 501, on_hand=92, committed=2)
+    # The order enters the pending units: Haravan already shows it, nothing to write.
+    entered = stock(
+        [GOODS], [obs(1, 1, (1, 92, 0))], links=[written], levels=[after_order], pending_units={1: 2}
+    )
+    assert not entered.lines and [a.target for a in entered.acks] == [90]
+    noted = VariantLink(1, 500, 501, stock_target=90, stock_basis=((1, 1),))
+    # KiotViet's stock +1: Haravan may sell 91 (not 93).
+    [line] = stock(
+        [GOODS], [obs(1, 2, (1, 93, 0))], links=[noted], levels=[after_order], pending_units={1: 2}
+    ).lines
+    assert (line.target, line.quantity) == (91, 93)
+    # KiotViet reserves the order: it leaves the pending units, the target does not move.
+    noted = VariantLink(1, 500, 501, stock_target=91, stock_basis=((1, 2),))
+    shown = level(500, 501, on_hand=93, committed=2)
+    reserved = stock([GOODS], [obs(1, 3, (1, 93, 2))], links=[noted], levels=[shown])
+    assert not reserved.lines and [a.target for a in reserved.acks] == [91]

@@ -106,7 +106,7 @@ class Merchant:
         )
 
     def transfer_all(self) -> httpx.Response:
-        """"Chuyển dữ liệu": the button opens the confirmation (opening stock from Haravan by default)."""
+        """ "Chuyển dữ liệu": the button opens the confirmation (opening stock from Haravan by default)."""
         assert "/products/haravan/transfer/confirm" in self.get("/products/haravan").text
         return self.click("/products/haravan/transfer/confirm", "/products/haravan/transfer")
 

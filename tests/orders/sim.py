@@ -27,6 +27,12 @@ class World:
     memory: core.Memory = field(default_factory=core.Memory)
     next_id: int = 9000
     executed: list[Any] = field(default_factory=list)
+    #: Where a Haravan-born order is processed (a KiotViet-born one always at Haravan).
+    side: core.Side = core.Side.KIOTVIET
+    #: The merchant pressed "Đồng bộ sang KiotViet" on an order KiotViet cancelled (at Haravan).
+    recreate: bool = False
+    #: KiotViet orders KiotViet cancelled and KiotSync created again (processing at Haravan).
+    replaced: list[core.KvOrder] = field(default_factory=list)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -120,7 +126,13 @@ def apply_action(w: World, action: core.OrderAction) -> None:
     line_map: dict[int, int] | None = None
     if isinstance(action, core.CreateKvOrder):
         d = action.draft
-        assert w.kv is None, "a second KiotViet order"
+        if action.replaces is None:
+            assert w.kv is None, "a second KiotViet order"
+        else:
+            assert w.kv is not None and w.kv.id == action.replaces, "replaces another order"
+            assert w.kv.state == core.KvOrderState.CANCELLED and w.recreate, "created again unasked"
+            w.replaced.append(w.kv)
+            w.recreate = False
         lines = tuple(core.KvLine(ln.product_id, ln.code, ln.code, ln.quantity, ln.price) for ln in d.lines)
         total = sum((ln.quantity * ln.price for ln in lines), Decimal(0)) - d.discount + d.shipping_fee
         w.kv = core.KvOrder(
@@ -253,7 +265,10 @@ def apply_event(w: World, event: tuple[str, int]) -> None:
     """``(kind, n)``: what a person does. Impossible moves (cancelled order…) are ignored."""
     kind, n = event
     kv, hv = w.kv, w.hv
-    if kind == "kv_confirm" and kv is not None and kv.status == 1:
+    if kind == "resync":  # the merchant's "Đồng bộ sang KiotViet" on the order's error
+        reason = plan(w).reason
+        w.recreate = w.recreate or (reason is not None and reason.code in ASK_TO_CREATE_AGAIN)
+    elif kind == "kv_confirm" and kv is not None and kv.status == 1:
         w.kv = replace(kv, status=5)
     elif kind == "kv_invoice" and kv is not None and kv.status not in (3, 4):
         inv_id = w.new_id()
@@ -332,13 +347,22 @@ def apply_event(w: World, event: tuple[str, int]) -> None:
             w.hv = _hv_paid(nhv, nhv.total_price) if code in COD_COLLECTED else nhv
 
 
+ASK_TO_CREATE_AGAIN = (core.OrderReasonCode.KV_CANCELLED_HV_OPEN, core.OrderReasonCode.KV_CANCELLED_INVOICED)
 KV_SIDE_EVENTS = ("kv_confirm", "kv_invoice", "kv_delivery", "kv_pay", "kv_cancel", "hv_cancel")
 HV_SIDE_EVENTS = ("hv_confirm", "hv_fulfil", "hv_carrier", "hv_cod", "hv_cancel", "kv_cancel")
+#: A Haravan order processed at Haravan: Haravan's handling, plus what KiotViet users may still do
+#: to its KiotViet copy (never pushed back) and the merchant's re-sync.
+HV_WEB_EVENTS = (*HV_SIDE_EVENTS, "kv_confirm", "kv_invoice", "kv_pay", "resync")
 
 
 def plan(w: World, hv_view: core.HvOrder | None = None, kv_view: core.KvOrder | None = None) -> core.Plan:
     hv = hv_view if hv_view is not None else w.hv
     kv = kv_view if kv_view is not None else w.kv
+    if w.origin == core.Origin.HARAVAN and w.side == core.Side.HARAVAN:
+        assert hv is not None
+        return core.plan_haravan_order_at_haravan(
+            hv, kv, w.memory, SETTINGS, kv_targets(hv), recreate=w.recreate
+        )
     if w.origin == core.Origin.HARAVAN:
         assert hv is not None
         return core.plan_haravan_order(hv, kv, w.memory, SETTINGS, kv_targets(hv))

@@ -133,9 +133,11 @@ def test_first_sight_rules() -> None:
     from .sim import T0, later
 
     hv = hv_order()
-    assert core.haravan_first_sight(hv, core.Side.KIOTVIET, later(T0, -60)) is None
-    assert core.haravan_first_sight(hv, core.Side.KIOTVIET, later(T0, 60)).code == "before_sync_start"  # type: ignore[union-attr]
-    assert core.haravan_first_sight(hv, core.Side.HARAVAN, None).code == "processed_at_haravan"  # type: ignore[union-attr]
+    assert core.haravan_first_sight(hv, later(T0, -60)) is None
+    assert core.haravan_first_sight(hv, later(T0, 60)).code == "before_sync_start"  # type: ignore[union-attr]
+    # Issue 10: the processing side no longer keeps a Haravan order out of KiotViet (it used to be
+    # skipped as "processed_at_haravan" when Haravan processes orders); it only decides who drives.
+    assert core.haravan_first_sight(hv, None) is None
     from .sim import kv_order
 
     kv = kv_order()

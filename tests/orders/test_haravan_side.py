@@ -1,6 +1,6 @@
 """Processing at Haravan, end to end: orders born in KiotViet become Haravan orders (source
 ``kiotviet``), Haravan's handling flows back to KiotViet, and orders KiotSync created are never
-pushed back as new ones."""
+pushed back as new ones. Haravan web orders in this mode: ``test_web_orders_at_haravan.py``."""
 
 from __future__ import annotations
 
@@ -120,14 +120,6 @@ def test_kiotviet_cancellation_cancels_haravan(hv_shop: Shop) -> None:
     hv = shop.hv_order(hv_id)
     assert hv["cancelled_status"] == "cancelled"
     assert all(li["fulfillment_status"] == "restock" for li in hv["line_items"])
-
-
-def test_haravan_web_orders_stay_in_haravan(hv_shop: Shop) -> None:
-    shop = hv_shop
-    order = shop.web_order()
-    link = shop.link(order["id"])
-    assert link.state == OrderLink.State.SKIPPED and link.reason_code == "processed_at_haravan"
-    assert shop.kv_orders_for(order["id"]) == []
 
 
 def test_orders_kiotsync_created_never_come_back_as_new_ones(shop: Shop) -> None:

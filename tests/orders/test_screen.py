@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kiotsync.core.orders import STATUS_MAP
-from kiotsync.orders.models import OrderLink
+from kiotsync.orders.models import OrderFeed, OrderLink
 from kiotsync.tenants.models import KiotVietConnection, Tenant
 
 from .conftest import Shop
@@ -134,9 +134,14 @@ def test_import_past_orders_validates_and_runs(shop: Shop) -> None:
 def test_status_map_on_settings_screen_and_in_readme(shop: Shop, client: Client) -> None:
     page = shop.client.get("/settings").content.decode()
     assert 'data-testid="status-map"' in page
+    # Issue 12: the settings card speaks the merchant's words — every status by its label, the
+    # field without its API name; the platform's code only marks the row (data-code), unseen.
     for row in STATUS_MAP:
-        assert f"<code>{row.code}</code>" in page
-        assert row.label.vi in page
+        assert f'data-code="{row.code}"' in page
+        assert row.label.vi in page and row.field_words.vi in page
+    assert "<code>" not in page.split('data-testid="status-map"', 1)[1].split("</details>", 1)[0]
+    for api_name in ("financial_status", "fulfillment_status", "carrier_status_code", "capture"):
+        assert api_name not in page
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
@@ -186,3 +191,76 @@ def test_english_screen(shop: Shop) -> None:
     page = shop.client.get("/orders/?state=error").content.decode()
     assert "SKU HRV-003" in page and "is not linked to KiotViet." in page
     assert order["name"] in page
+
+
+# -- issue 12: words, not codes; the language the merchant chose --------------------------------
+
+
+def test_statuses_shipments_and_invoices_in_words_in_both_languages(shop: Shop) -> None:
+    order = shop.web_order()
+    (kv,) = shop.kv_orders_for(order["id"])
+    shop.kv(f"/orders/{kv.id}/complete", deliverystatus=3)
+    detail = shop.client.get(f"/orders/{order['id']}").content.decode()
+    # The invoice and the shipment in words: never "HD000006 · 1 · giao hàng 3", "· delivered · COD none".
+    assert "Hoàn thành · giao hàng: Giao thành công" in detail
+    assert "Không thu hộ" in detail and "COD none" not in detail and "· delivered" not in detail
+    shop.client.cookies["kiotsync_language"] = "en"
+    detail = shop.client.get(f"/orders/{order['id']}").content.decode()
+    assert f"Order {order['name']}" in detail and f"Orders {order['name']}" not in detail
+    assert "Completed · delivery: Delivered" in detail and "No COD" in detail
+    listing = shop.client.get("/orders/").content.decode()
+    # The listed statuses follow the language (they are stored in Vietnamese on the link).
+    assert "Confirmed · Fulfilled" in listing and "Completed" in listing
+    for vietnamese in ("Đã xác nhận", "Hoàn thành", "Chưa giao hàng", "Phiếu tạm", "Đã đồng bộ"):
+        assert vietnamese not in listing, vietnamese
+    assert ">Sync status<" in listing and ">Sync now<" not in listing
+
+
+def test_no_retry_is_offered_for_a_skipped_cancelled_order(shop: Shop) -> None:
+    cancelled = OrderLink.objects.create(
+        tenant=shop.tenant,
+        origin="haravan",
+        hv_order_id=31_000_001,
+        hv_name="#31001",
+        hv_created_at=timezone.now(),
+        state="skipped",
+        reason_code="cancelled_before_sync",
+        needs_sync=False,
+    )
+    early = OrderLink.objects.create(
+        tenant=shop.tenant,
+        origin="haravan",
+        hv_order_id=31_000_002,
+        hv_name="#31002",
+        hv_created_at=timezone.now(),
+        state="skipped",
+        reason_code="before_sync_start",
+        needs_sync=False,
+    )
+    page = shop.client.get("/orders/?state=skipped").content.decode()
+    assert (
+        f'data-testid="resync-{cancelled.pk}"' not in page
+        and f'data-testid="select-{cancelled.pk}"' not in page
+    )
+    # Placed before syncing started: pushing it through is what the merchant may want.
+    assert f'data-testid="resync-{early.pk}"' in page
+
+
+def test_importing_past_orders_says_what_it_does(shop: Shop) -> None:
+    feed, _ = OrderFeed.objects.get_or_create(tenant=shop.tenant)
+    OrderFeed.objects.filter(pk=feed.pk).update(import_state="queued", import_message="2026-11-20")
+    page = shop.client.get("/orders/").content.decode()
+    card = page[page.index('id="import-card"') : page.index("</details>")]
+    assert (
+        "Đang nhập đơn cũ từ ngày 20/11/2026" in card and 'hx-trigger="every 2s"' in card and " open" in card
+    )
+    OrderFeed.objects.filter(pk=feed.pk).update(
+        import_state="done", import_message="4|2026-11-20|2026-12-02T10:15:00+07:00"
+    )
+    page = shop.client.get("/orders/").content.decode()
+    assert "Đã nhận 4 đơn đặt từ ngày 20/11/2026" in page and "every 2s" not in page
+    # Dates as Vietnamese shops write them, whatever the browser's own date picker would show.
+    today = timezone.localdate()
+    resp = shop.client.post("/orders/import", {"since": today.strftime("%d/%m/%Y")}, HTTP_HX_REQUEST="true")
+    assert resp.status_code == 200 and 'type="date"' not in resp.content.decode()
+    assert "ngày/tháng/năm" in shop.client.get("/orders/").content.decode()

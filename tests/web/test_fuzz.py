@@ -41,6 +41,7 @@ from kiotsync.catalog.models import (
     SyncJob,
     VariantLinkRecord,
 )
+from kiotsync.connections.views import LOCATION_SWITCH_KEY
 from kiotsync.orders.models import OrderEvent, OrderLink
 from kiotsync.pages.session import SESSION_TENANT
 from kiotsync.tenants.models import KiotVietConnection, SyncSettings, Tenant
@@ -557,13 +558,31 @@ def actions(fuzz: Fuzz, w: World) -> None:
     for url in no_params:
         for htmx in (False, True):
             fuzz.post(c, url, {"next": "logout", "q": "\x00"}, case="junk", htmx=htmx)
+    # "Kho cũ" after a location change: without a pending switch, junk answers go back to the
+    # connection screen; with one (an old location of no stock written), any answer but "yes"
+    # keeps the old location, "yes" zeroes nothing and says so.
+    for htmx in (False, True):
+        fuzz.get(c, "/settings/location-switch", {"q": "\x00"}, case="no switch", htmx=htmx, expect=(302,))
+        fuzz.post(
+            c, "/settings/location-switch", {"answer": "\x00"}, case="no switch", htmx=htmx, expect=(302,)
+        )
+    for label, value in (*SHORT, ("yes", "yes")):
+        session = c.session
+        session[LOCATION_SWITCH_KEY] = {"old": 1, "name": "\x00<b>", "selling": 0}
+        session.save()
+        fuzz.get(c, "/settings/location-switch", case="pending switch", expect=(200,))
+        fuzz.post(c, "/settings/location-switch", {"answer": value}, case=f"answer={label}", expect=(302,))
+    session = c.session
+    session.pop(LOCATION_SWITCH_KEY, None)
+    session.save()
     # Reconciliation: the page, "Đối soát ngay", and a fix of a drift that is not there (or another
     # shop's): a redirect with a message, never a 500.
     for htmx in (False, True):
         fuzz.get(c, "/reconcile/", {"q": "\x00"}, case="junk", htmx=htmx, expect=(200,))
         fuzz.post(c, "/reconcile/run", {"next": "logout"}, case="junk", htmx=htmx, expect=(302,))
     for label, value in PATH_IDS:
-        expect = (302,) if value.isdigit() else (404,)  # a well-formed id of no drift: said, redirected
+        # A well-formed id (at most 18 digits, pages/ids.py) of no drift: said, redirected.
+        expect = (302,) if value.isdigit() and len(value) <= 18 else (404,)
         url = f"/reconcile/drift/{value}/fix"
         fuzz.post(c, url, {}, case=f"id={label}", screen="/reconcile/drift/{}/fix", expect=expect)
     # Transfer all's opening stock: anything but "zero" is the default (Haravan's on-hand).

@@ -17,7 +17,11 @@ from .conftest import Platforms
 
 
 def _login(client: Client, creds: dict, switch: bool = False) -> object:
-    data = {"retailer": creds["retailer"], "client_id": creds["client_id"], "client_secret": creds["client_secret"]}
+    data = {
+        "retailer": creds["retailer"],
+        "client_id": creds["client_id"],
+        "client_secret": creds["client_secret"],
+    }
     if switch:
         data["switch_retailer"] = "on"
     return client.post("/kiotviet/login", data)
@@ -28,8 +32,13 @@ def _save_settings(client: Client) -> None:
     branches = [c for c, _ in form.fields["order_branch"].choices if c != ""]
     locations = [c for c, _ in form.fields["haravan_location"].choices if c != ""]
     data = {
-        "order_branch": branches[0], "stock_mode": "all", "haravan_location": locations[0],
-        "order_side": "kiotviet", "price_source": "base", "link_key": "code", "auto_sync_interval_minutes": "15",
+        "order_branch": branches[0],
+        "stock_mode": "all",
+        "haravan_location": locations[0],
+        "order_side": "kiotviet",
+        "price_source": "base",
+        "link_key": "code",
+        "auto_sync_interval_minutes": "15",
     } | {flag: "on" for flag in SyncSettings.FIELD_FLAGS}
     assert client.post("/settings", data).status_code == 302
 
@@ -78,7 +87,10 @@ def test_another_retailer_is_said_and_switched_only_when_confirmed(shop: Platfor
     relinked = VariantLinkRecord.objects.filter(tenant=tenant, kv_code__in=list(skus_before))
     assert relinked.count() > 0 and set(relinked.values_list("kv_id", flat=True)) <= new_rows
     kv_new = {pr.id for pr in get_wiring().kiotviet(tenant).list_products().items}
-    assert set(VariantLinkRecord.objects.filter(tenant=tenant).values_list("kv_id", flat=True)) <= kv_new | new_rows
+    assert (
+        set(VariantLinkRecord.objects.filter(tenant=tenant).values_list("kv_id", flat=True))
+        <= kv_new | new_rows
+    )
     page = client.get("/connection").content.decode()
     assert 'data-testid="retailer-switch"' in page and "shopthuhai" in page
 

@@ -14,6 +14,7 @@ SCENARIOS = {
     "catalog": "kiotsync.bench.catalog",
     "stock-burst": "kiotsync.bench.stock_burst",
     "orders": "kiotsync.bench.orders",
+    "chaos": "kiotsync.bench.chaos",
 }
 
 

@@ -9,13 +9,14 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         """Register the catalogue's webhook handlers, its jobs, its worker duty, and what it does
         when the settings are first saved (fill the product lists)."""
+        from kiotsync.connections.branches import branches_changed
         from kiotsync.connections.switch import retailer_switched
-        from kiotsync.connections.sync_settings import first_saved
+        from kiotsync.connections.sync_settings import first_saved, location_changed, zero_location_asked
         from kiotsync.inbox.dispatch import HANDLERS
         from kiotsync.inbox.models import InboundEvent
         from kiotsync.workers.heartbeat import on_beat
 
-        from . import handlers, jobs
+        from . import handlers, jobs, usecases
         from .retire import retire_catalogue
 
         HANDLERS.register(
@@ -32,6 +33,12 @@ class CatalogConfig(AppConfig):
         )
         on_beat(jobs.take_over_orphans)
         first_saved.connect(_fill_lists, dispatch_uid="catalog-fill-lists")
+        # Stock written again when what it is computed from changes outside a stock webhook:
+        # pending order units (orders), branches, the Haravan location.
+        usecases.STOCK_WAKE.use(jobs.flush_stock_task)
+        branches_changed.connect(_branches_changed, dispatch_uid="catalog-branches")
+        location_changed.connect(_location_changed, dispatch_uid="catalog-location")
+        zero_location_asked.connect(_zero_location, dispatch_uid="catalog-zero-location")
         retailer_switched.connect(retire_catalogue, dispatch_uid="catalog-retire")
 
 
@@ -39,3 +46,26 @@ def _fill_lists(sender: object, tenant: object, ports: object, **kwargs: object)
     from .usecases import start_mirror_refresh
 
     start_mirror_refresh(tenant, ports)  # type: ignore[arg-type]
+
+
+def _branches_changed(sender: object, tenant: object, branch_ids: object, **kwargs: object) -> None:
+    from .usecases import branches_changed
+
+    branches_changed(tenant, branch_ids)  # type: ignore[arg-type]
+
+
+def _location_changed(
+    sender: object, tenant: object, old_location_id: object, ports: object, **kwargs: object
+) -> int:
+    from .usecases import location_switched
+
+    return location_switched(tenant, old_location_id, ports)  # type: ignore[arg-type]
+
+
+def _zero_location(
+    sender: object, tenant: object, location_id: object, ports: object, **kwargs: object
+) -> tuple[int, str]:
+    from .usecases import zero_location
+
+    outcome = zero_location(tenant, location_id, ports)  # type: ignore[arg-type]
+    return outcome.lines, outcome.error

@@ -63,28 +63,39 @@ def upsert_kv_rows(tenant: Tenant, rows: Iterable[KvProduct]) -> set[int]:
     ids = list(by_id)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        with transaction.atomic():
-            existing = {
-                r.kv_id: r for r in KvRow.objects.select_for_update().filter(tenant=tenant, kv_id__in=chunk)
-            }
-            new: list[dict[str, Any]] = []
-            updated: list[KvRow] = []
-            for kv_id in chunk:
-                values = _row_values(by_id[kv_id])
-                row = existing.get(kv_id)
-                if row is None:
-                    new.append({"tenant": tenant.pk, "kv_id": kv_id, **values})
-                    changed.add(kv_id)
-                    continue
-                if row.data != values["data"] or row.deleted:
-                    for key, value in values.items():
-                        setattr(row, key, value)
-                    row.deleted = False
-                    updated.append(row)
-                    changed.add(kv_id)
-            insert_values(KvRow, new)
-            if updated:
-                update_by_pk(KvRow, updated, [*_row_values(next(iter(by_id.values()))).keys(), "deleted"])
+        try:
+            changed |= _upsert_kv_chunk(tenant, chunk, by_id)
+        except IntegrityError:
+            # Another worker inserted one of these rows meanwhile (Sync now's full read and a
+            # product.update webhook, or the poll, at once): they are visible now, so update them.
+            changed |= _upsert_kv_chunk(tenant, chunk, by_id)
+    return changed
+
+
+def _upsert_kv_chunk(tenant: Tenant, chunk: Sequence[int], by_id: dict[int, KvProduct]) -> set[int]:
+    changed: set[int] = set()
+    with transaction.atomic():
+        existing = {
+            r.kv_id: r for r in KvRow.objects.select_for_update().filter(tenant=tenant, kv_id__in=chunk)
+        }
+        new: list[dict[str, Any]] = []
+        updated: list[KvRow] = []
+        for kv_id in chunk:
+            values = _row_values(by_id[kv_id])
+            row = existing.get(kv_id)
+            if row is None:
+                new.append({"tenant": tenant.pk, "kv_id": kv_id, **values})
+                changed.add(kv_id)
+                continue
+            if row.data != values["data"] or row.deleted:
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.deleted = False
+                updated.append(row)
+                changed.add(kv_id)
+        insert_values(KvRow, new)
+        if updated:
+            update_by_pk(KvRow, updated, [*_row_values(by_id[chunk[0]]).keys(), "deleted"])
     return changed
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from kiotsync.core import catalog as core
 from kiotsync.core.catalog import (
@@ -14,9 +16,11 @@ from kiotsync.core.catalog import (
     ProductLink,
     StockObservation,
     VariantLink,
+    version_from_datetime,
 )
 from kiotsync.core.catalog.domain import KvInventory
 from kiotsync.core.catalog.settings import ALL_FIELDS, LinkKey, SyncField
+from kiotsync.core.catalog.stock import StockCalculator
 from kiotsync.tenants.models import SyncSettings, Tenant
 
 from . import wire
@@ -35,7 +39,9 @@ FLAG_TO_FIELD = {
 }
 
 
-def core_settings(s: SyncSettings) -> core.SyncSettings:
+def core_settings(s: SyncSettings, inactive_branches: Collection[int] = ()) -> core.SyncSettings:
+    """The planners' settings; ``inactive_branches``: KiotViet branches that stopped operating
+    (:func:`kiotsync.connections.branches.inactive_branch_ids`), whose stock never counts."""
     fields = frozenset(field for flag, field in FLAG_TO_FIELD.items() if getattr(s, flag))
     return core.SyncSettings(
         link_key=LinkKey(s.link_key),
@@ -43,10 +49,112 @@ def core_settings(s: SyncSettings) -> core.SyncSettings:
         price_book_id=s.price_book_id if s.price_source == SyncSettings.PriceSource.PRICE_BOOK else None,
         stock_branch_id=s.order_branch_id if s.stock_mode == SyncSettings.StockMode.ORDER_BRANCH else None,
         haravan_location_id=s.haravan_location_id or 0,
+        order_branch_id=s.order_branch_id,
+        inactive_branch_ids=frozenset(inactive_branches),
     )
 
 
-__all__ = ["ALL_FIELDS", "core_settings"]
+__all__ = ["ALL_FIELDS", "PENDING", "PendingOrder", "core_settings"]
+
+
+# -- pending units ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PendingOrder:
+    """An open Haravan order KiotViet does not reserve yet: its units per Haravan variant.
+
+    ``sent_at``: its creation in KiotViet was sent then and is not answered yet (under way, or
+    the answer was lost), so KiotViet may already hold it; None: KiotViet surely does not."""
+
+    units: Mapping[int, int]
+    sent_at: datetime | None = None
+
+
+PendingSource = Callable[[Tenant], Iterable[PendingOrder]]
+
+
+class PendingUnits:
+    """The catalogue's hook for pending units: the orders feature, which knows the orders,
+    provides the source at start-up (``OrdersConfig.ready()``; the catalogue cannot import the
+    orders feature, which sits above it). Without a source nothing is pending."""
+
+    def __init__(self) -> None:
+        self._source: PendingSource | None = None
+
+    def provide(self, source: PendingSource | None) -> None:
+        self._source = source
+
+    def orders(self, tenant: Tenant) -> list[PendingOrder]:
+        return [] if self._source is None else list(self._source(tenant))
+
+
+PENDING = PendingUnits()
+
+#: Per pending order: its units per KiotViet row, and the version before which a stock
+#: observation cannot show KiotViet's reservation of it (None: no creation sent).
+RowUnits = tuple[dict[int, int], int | None]
+
+
+def pending_orders(tenant: Tenant) -> list[RowUnits]:
+    """The pending orders with their units per KiotViet row (through the variant links;
+    unlinked variants count for nothing: their stock is not KiotSync's)."""
+    orders = PENDING.orders(tenant)
+    variants = {v for order in orders for v in order.units}
+    if not variants:
+        return []
+    linked = VariantLinkRecord.objects.filter(tenant=tenant, hv_variant_id__in=list(variants))
+    row_of = dict(linked.values_list("hv_variant_id", "kv_id"))
+    out: list[RowUnits] = []
+    for order in orders:
+        units: dict[int, int] = defaultdict(int)
+        for variant, count in order.units.items():
+            if variant in row_of and count > 0:
+                units[row_of[variant]] += count
+        if units:
+            out.append((dict(units), version_from_datetime(order.sent_at) if order.sent_at else None))
+    return out
+
+
+def pending_units(
+    rows: Iterable[KvProduct], observations: Iterable[StockObservation], orders: Iterable[RowUnits]
+) -> dict[int, int]:
+    """Units per row that KiotViet does not reserve yet. An order whose creation in KiotViet is
+    under way counts until a stock observation of a row holding its stock is newer than the
+    moment it was sent: that observation may already show KiotViet's reservation, which must not
+    be taken off a second time."""
+    calculator = StockCalculator({r.id: r for r in rows}, {}, None)
+    newest = {o.kv_product_id: o.version for o in observations}
+    total: dict[int, int] = defaultdict(int)
+    for units, sent in orders:
+        if sent is not None and any(newest.get(h, sent - 1) >= sent for h in calculator.holder_units(units)):
+            continue
+        for row_id, count in units.items():
+            total[row_id] += count
+    return dict(total)
+
+
+def with_stock_sources(tenant: Tenant, rows: list[KvProduct], more: Collection[int] = ()) -> list[KvProduct]:
+    """``rows`` plus the rows ``more`` names, plus every row their stock comes from (base units,
+    combo components, a few levels deep), loaded once each."""
+    have = {r.id for r in rows}
+    out = list(rows)
+    wanted = set(more) - have
+    for _ in range(4):
+        wanted |= combo_components(out) | {r.master_unit_id for r in out if r.master_unit_id}
+        wanted -= have
+        if not wanted:
+            break
+        found = kv_rows(tenant, wanted, complete=True)
+        have |= wanted
+        out += found
+        wanted = set()
+    return out
+
+
+def stock_holders(tenant: Tenant, kv_ids: Collection[int]) -> set[int]:
+    """The rows holding the stock of ``kv_ids`` (a unit's base row, a combo's components…)."""
+    rows = with_stock_sources(tenant, kv_rows(tenant, kv_ids, complete=True))
+    calculator = StockCalculator({r.id: r for r in rows}, {}, None)
+    return set(calculator.holder_units(dict.fromkeys(kv_ids, 1)))
 
 
 def expand_groups(tenant: Tenant, kv_ids: Collection[int]) -> set[int]:
@@ -99,11 +207,15 @@ def combo_components(rows: Iterable[KvProduct]) -> set[int]:
     return {c.product_id for r in rows if r.is_combo for c in r.components}
 
 
-def kv_rows(tenant: Tenant, kv_ids: Collection[int] | None = None) -> list[KvProduct]:
+def kv_rows(
+    tenant: Tenant, kv_ids: Collection[int] | None = None, *, complete: bool = False
+) -> list[KvProduct]:
+    """Rows from the mirror (``complete``: only those stored with their data)."""
     qs = KvRow.objects.filter(tenant=tenant, deleted=False)
     if kv_ids is not None:
         qs = qs.filter(kv_id__in=list(kv_ids))
-    return [wire.kv_from_json(d) for d in qs.values_list("data", flat=True)]
+    data = qs.values_list("data", flat=True)
+    return [wire.kv_from_json(d) for d in data if not complete or "id" in d]
 
 
 def deleted_kv_ids(tenant: Tenant, kv_ids: Collection[int] | None = None) -> set[int]:

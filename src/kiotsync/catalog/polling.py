@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from kiotsync.bookkeeping.models import StreamState
+from kiotsync.connections import branches
 from kiotsync.httpkit.dates import parse_datetime
+from kiotsync.httpkit.errors import PlatformError
 from kiotsync.ports import Ports
 from kiotsync.tenants.models import SyncSettings, Tenant
 
@@ -48,8 +51,29 @@ def _save_cursor(tenant: Tenant, stream: str, value: datetime | None) -> None:
     StreamState.objects.update_or_create(tenant=tenant, stream=stream, defaults={"cursor": value.isoformat()})
 
 
+#: How old the branch list may be when a sync or a stock write starts; older, it is read again,
+#: so a branch deactivated in KiotViet stops counting at the next write after that.
+BRANCHES_MAX_AGE = timedelta(seconds=60)
+
+
+def refresh_branches(tenant: Tenant, ports: Ports, *, max_age: timedelta | None = None) -> set[int]:
+    """Read KiotViet's branches again (with ``max_age``: only when the list is older than that);
+    returns the ids that started or stopped operating (their stock is written again: see
+    :data:`kiotsync.connections.branches.branches_changed`). A failed read keeps what is known."""
+    if max_age is not None:
+        read = branches.branches_read_at(tenant)
+        if read is not None and timezone.now() - read < max_age:
+            return set()
+    try:
+        return branches.refresh_branches(tenant, ports.kiotviet(tenant))
+    except (PlatformError, ObjectDoesNotExist) as exc:  # KiotViet down, or the shop disconnected
+        log.warning("reading KiotViet branches failed: %s", exc)
+        return set()
+
+
 def refresh_kiotviet(tenant: Tenant, ports: Ports, *, full: bool = False) -> KvChanges:
-    """Bring the KiotViet mirror up to date; returns what changed."""
+    """Bring the KiotViet mirror up to date (branches included); returns what changed."""
+    refresh_branches(tenant, ports, max_age=BRANCHES_MAX_AGE)
     client = ports.kiotviet(tenant)
     changes = KvChanges()
     stream = StreamState.Stream.PRODUCTS_KV_TO_HV

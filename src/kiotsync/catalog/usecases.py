@@ -30,7 +30,7 @@ from kiotsync.workers.heartbeat import alive_workers, current_worker_id
 from . import inputs, polling, stock_push, transfer
 from .execute import Outcome, ProductExecutor, record_statuses
 from .failures import explain
-from .models import KvRow, ProductLinkRecord, SyncJob, VariantLinkRecord
+from .models import KvRow, KvStock, ProductLinkRecord, SyncJob, VariantLinkRecord
 from .unlink import drop_vanished_links
 
 log = logging.getLogger(__name__)
@@ -269,6 +269,7 @@ def flush_stock(tenant: Tenant, ports: Ports) -> int:
     paying for another. A lone change (first round) goes at once."""
     written = 0
     client = ports.haravan(tenant)
+    polling.refresh_branches(tenant, ports, max_age=polling.BRANCHES_MAX_AGE)
     for round_no in range(50):
         if isinstance(client.pacer, LeakyBucketPacer):
             client.pacer.wait_for_room(3)  # a round's two balance reads and its write
@@ -301,6 +302,80 @@ def request_stock_flush(tenant_id: int, ports: Ports, wanted: Callable[[int], bo
     if wanted is not None and not wanted(tenant_id):
         return
     ports.queue.wake(FLUSH_STOCK, tenant_id)
+
+
+# -- stock written again when what it is computed from changes -------------------------------
+
+
+class StockWake:
+    """Wakes a shop's stock flush where no ports reach (an order link changing its pending units,
+    a branch starting or stopping): :class:`.apps.CatalogConfig` hands it the flush job at
+    start-up. Only shops whose stock follows KiotViet on its own (Auto-sync, stock ticked) are
+    woken; for the others the rows stay dirty and the next "Đồng bộ" writes them."""
+
+    def __init__(self) -> None:
+        self._wake: Callable[[int], object] | None = None
+
+    def use(self, wake: Callable[[int], object] | None) -> None:
+        self._wake = wake
+
+    def __call__(self, tenant_id: int) -> None:
+        if self._wake is None:
+            return
+        settings = SyncSettings.objects.filter(tenant_id=tenant_id).first()
+        if settings and settings.auto_sync_enabled and settings.sync_stock and settings.haravan_location_id:
+            self._wake(tenant_id)
+
+
+STOCK_WAKE = StockWake()
+
+
+def pending_changed(tenant_id: int, variant_ids: Collection[int]) -> None:
+    """Open Haravan orders for ``variant_ids`` entered or left the units KiotViet does not
+    reserve yet (call after the commit). The rows sharing their stock (the linked row, its base
+    row or a combo's components, and through them every unit and combo built on them) are marked
+    for a stock write, and the flush is woken. The planner decides: usually Haravan already shows
+    the new target (it committed the order's units itself) and the write is only remembered."""
+    try:
+        linked = VariantLinkRecord.objects.filter(tenant_id=tenant_id, hv_variant_id__in=list(variant_ids))
+        kv_ids = set(linked.values_list("kv_id", flat=True))
+        tenant = Tenant.objects.filter(pk=tenant_id).first() if kv_ids else None
+        if tenant is None:
+            return
+        holders = inputs.stock_holders(tenant, kv_ids) | kv_ids
+        if KvStock.objects.filter(tenant=tenant, kv_id__in=holders).update(dirty=True):
+            STOCK_WAKE(tenant_id)
+    except Exception:  # the order's own sync must not fail for it: the next poll writes the stock
+        log.exception("waking the stock write for pending order units failed")
+
+
+def branches_changed(tenant: Tenant, branch_ids: Collection[int]) -> None:
+    """KiotViet branches started or stopped operating: every row with stock there is written
+    again (a deactivated branch no longer counts)."""
+    if KvStock.objects.filter(tenant=tenant, branch_id__in=list(branch_ids)).update(dirty=True):
+        transaction.on_commit(lambda: STOCK_WAKE(tenant.pk))
+
+
+def location_switched(tenant: Tenant, old_location_id: int, ports: Ports) -> int:
+    """The Haravan location stock goes to changed. What the links remember (the last target
+    written, its basis) was written to the old location: forgotten, so that every linked
+    variant is written to the new one (now, by the flush). Returns how many variants KiotSync
+    had put on sale at the old location (last target written above 0)."""
+    links = VariantLinkRecord.objects.filter(tenant=tenant)
+    selling = links.filter(stock_target__gt=0).count()
+    links.exclude(stock_target=None).update(stock_target=None, stock_basis=[])
+    KvStock.objects.filter(tenant=tenant).update(dirty=True)
+    transaction.on_commit(lambda: request_stock_flush(tenant.pk, ports))
+    with tenant_context(tenant):
+        log.info("stock location changed from %s: %d variants on sale there", old_location_id, selling)
+    return selling
+
+
+def zero_location(tenant: Tenant, location_id: int, ports: Ports) -> stock_push.StockOutcome:
+    """The merchant chose to stop selling at the old location: every linked variant still
+    available there is set to 0 available (see :func:`.stock_push.zero_location`)."""
+    with tenant_context(tenant):
+        return stock_push.zero_location(tenant, location_id, client=ports.haravan(tenant))
 
 
 def poll(tenant: Tenant, ports: Ports) -> SyncResult | None:

@@ -15,6 +15,9 @@ shop's id answers 404.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,14 +26,16 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kiotsync.bookkeeping.models import StreamState
 from kiotsync.connections.errors import UserFacingError
 from kiotsync.httpkit.errors import PlatformError
 from kiotsync.pages.access import tenant_required
 from kiotsync.pages.back import redirect_back
-from kiotsync.search import search_query
+from kiotsync.search import search_query, vietnamese
 from kiotsync.tenants.models import Tenant
 from kiotsync.wiring import get_wiring
 
@@ -43,12 +48,15 @@ from .display import (
     haravan_product_values,
     haravan_variant_values,
     hv_status,
-    job_summary,
+    job_view,
     kiotviet_product_values,
     kiotviet_variant_values,
     kv_status,
+    option_names,
     pushed_fields,
     timeline,
+    unit_stock,
+    when,
 )
 from .models import (
     HvVariantRow,
@@ -74,7 +82,12 @@ from .queries import (
     kv_group_key,
     kv_groups,
     kv_rows_matching,
+    on_haravan,
+    pending_of,
+    resync_outcome,
     settings_of,
+    stock_branch,
+    stock_views,
     sum_stock,
 )
 
@@ -122,15 +135,7 @@ def _latest_job(tenant: Tenant, kind: str) -> SyncJob | None:
 def _job_context(tenant: Tenant, kind: str, error: str = "") -> dict[str, Any]:
     job = _latest_job(tenant, kind)
     running = job is not None and job.state in (SyncJob.State.QUEUED, SyncJob.State.RUNNING)
-    figures, text = job_summary(job)
-    return {
-        "job": job,
-        "kind": kind,
-        "running": running,
-        "job_error": error,
-        "job_figures": figures,
-        "job_text": text,
-    }
+    return {"job": job, "kind": kind, "running": running, "job_error": error, "jv": job_view(job)}
 
 
 JOB_KINDS = {SyncJob.Kind.SYNC_KV_TO_HV.value, SyncJob.Kind.TRANSFER_HV_TO_KV.value}
@@ -177,25 +182,26 @@ def kiotviet_list(request: HttpRequest) -> HttpResponse:
     tenant = _tenant(request)
     q = search_query(request.GET.get("q", ""))
     status = request.GET.get("status", "")
+    settings = settings_of(tenant)
     keys = (
-        kv_rows_matching(tenant, q, status)
+        kv_rows_matching(tenant, q, status, settings)
         .annotate(group_key=kv_group_key())
         .values("group_key")
-        .annotate(sort_name=Min("name"))
+        .annotate(sort_name=Min(vietnamese("name")))
         .order_by("sort_name", "group_key")
     )
     page = _pager(request, keys)
     group_keys = [g["group_key"] for g in page.object_list]
-    settings = settings_of(tenant)
     context = {
-        "groups": kv_groups(tenant, group_keys, q, status),
+        "groups": kv_groups(tenant, group_keys, q, status, settings),
         "page": page,
         "q": q,
         "status": status,
         "filters": KV_FILTERS,
         "base_query": _query_without_page(request),
-        "counts": kv_counts(tenant),
+        "counts": kv_counts(tenant, settings),
         "settings": settings,
+        "background": _background(tenant),
         "job_kind": SyncJob.Kind.SYNC_KV_TO_HV.value,
         **_job_context(tenant, SyncJob.Kind.SYNC_KV_TO_HV),
     }
@@ -259,6 +265,8 @@ def kiotviet_detail(request: HttpRequest, kv_id: int) -> HttpResponse:
     branch and the timeline of attempts."""
     tenant = _tenant(request)
     row = get_object_or_404(KvRow.objects.annotate(group_key=kv_group_key()), tenant=tenant, kv_id=kv_id)
+    if _is_htmx(request) and request.GET.get("resync_since"):
+        return _resync_poll(request, tenant, row.kv_id)
     key: int = row.group_key  # type: ignore[attr-defined]
     rows = sorted(
         KvRow.objects.filter(tenant=tenant).annotate(group_key=kv_group_key()).filter(group_key=key),
@@ -275,10 +283,10 @@ def kiotviet_detail(request: HttpRequest, kv_id: int) -> HttpResponse:
     hv_product_id = (
         product_link.hv_product_id if product_link else next((v.hv_product_id for v in links.values()), None)
     )
-    names = known_branch_names(tenant)
-    stock: dict[int, list[BranchStock]] = defaultdict(list)
-    for s in KvStock.objects.filter(tenant=tenant, kv_id__in=ids).order_by("branch_id"):
-        stock[s.kv_id].append(BranchStock(branch_label(names, s.branch_id), s.on_hand, s.reserved))
+    settings = settings_of(tenant)
+    stock = _branch_stock(tenant, rows, known_branch_names(tenant))
+    pending = pending_of(tenant, rows, settings)
+    sellable = stock_views(tenant, rows, settings)
     details = []
     for r in rows:
         link = links.get(r.kv_id)
@@ -293,7 +301,8 @@ def kiotviet_detail(request: HttpRequest, kv_id: int) -> HttpResponse:
             if link
             else []
         )
-        details.append(KvDetailRow(r, kv_status(r), link, pushed, stock.get(r.kv_id, [])))
+        status = kv_status(r, on_haravan(r, links), pending[r.kv_id])
+        details.append(KvDetailRow(r, status, link, pushed, stock.get(r.kv_id, []), sellable.get(r.kv_id)))
     any_hv_row = next(iter(hv_rows.values()), None)
     product_pushed = (
         pushed_fields(
@@ -322,8 +331,95 @@ def kiotviet_detail(request: HttpRequest, kv_id: int) -> HttpResponse:
         "timeline": timeline(events[:TIMELINE_LIMIT]),
         "opted_out": all(r.opted_out for r in rows),
         "stock_total": sum_stock(tenant, ids),
+        "category": head.category_name,
+        "stock_branch": stock_branch(settings),
+        "hv_options": option_names(haravan_product_values(any_hv_row).get("options") or ())  # type: ignore[arg-type]
+        if any_hv_row
+        else "",
     }
     return render(request, "catalog/kiotviet_detail.html", context)
+
+
+def _branch_stock(
+    tenant: Tenant, rows: Sequence[KvRow], names: dict[int, str]
+) -> dict[int, list[BranchStock]]:
+    """Stock per branch of each row; an alternative unit in whole units of it, with the base
+    row's quantity in that branch alongside (KiotViet keeps a unit row's stock as a fraction)."""
+    ids = [r.kv_id for r in rows]
+    bases = {r.kv_id: r.master_unit_id for r in rows if r.master_unit_id}
+    found: dict[tuple[int, int], KvStock] = {
+        (s.kv_id, s.branch_id): s
+        for s in KvStock.objects.filter(tenant=tenant, kv_id__in=ids + list(bases.values()))
+    }
+    units = {
+        r.kv_id: (r.data or {})
+        for r in KvRow.objects.filter(tenant=tenant, kv_id__in=ids + list(bases.values()))
+    }
+    out: dict[int, list[BranchStock]] = defaultdict(list)
+    for (kv_id, branch_id), s in sorted(found.items(), key=lambda item: item[0][1]):
+        if kv_id not in ids:
+            continue
+        label = branch_label(names, branch_id)
+        base_id = bases.get(kv_id)
+        base = found.get((base_id, branch_id)) if base_id else None
+        if base is None:
+            out[kv_id].append(BranchStock(label, s.on_hand, s.reserved))
+            continue
+        data = units.get(kv_id, {})
+        conversion = _decimal(data.get("conversion_value")) or Decimal(1)
+        out[kv_id].append(
+            BranchStock(
+                label,
+                s.on_hand,
+                s.reserved,
+                whole=unit_stock(base.on_hand, conversion),
+                unit=str(data.get("unit") or ""),
+                base=base.on_hand,
+                base_unit=str(units.get(base_id or 0, {}).get("unit") or ""),
+            )
+        )
+    return out
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except ArithmeticError:
+        return None
+
+
+#: How long the "Đồng bộ lại" result waits for the product's sync (polled every second).
+RESYNC_POLLS = 30
+
+
+def _resync_poll(request: HttpRequest, tenant: Tenant, kv_id: int) -> HttpResponse:
+    """The "Đồng bộ lại" result, polled until the product's sync has run."""
+    try:
+        since = datetime.fromisoformat(request.GET["resync_since"])
+        tries = int(request.GET.get("tries", "0")) + 1
+    except ValueError:
+        raise Http404 from None
+    if since.tzinfo is None:
+        raise Http404
+    outcome = resync_outcome(tenant, kv_id, since)
+    context = {"outcome": outcome, "kv_id": kv_id, "since": since.isoformat(), "tries": tries, "error": ""}
+    if not outcome.done and tries >= RESYNC_POLLS:
+        context["late"] = True
+    response = render(request, "catalog/_resync_result.html", context)
+    return _refreshing(response) if outcome.done else response
+
+
+def _background(tenant: Tenant) -> dict[str, Any]:
+    """What Auto-sync did last, in the background (changes and stock pushed without a click)."""
+    states = {s.stream: s for s in StreamState.objects.filter(tenant=tenant)}
+    products = states.get(StreamState.Stream.PRODUCTS_KV_TO_HV)
+    stock = states.get(StreamState.Stream.STOCK)
+    return {
+        "products": when(products.last_success_at) if products and products.last_success_at else "",
+        "stock": when(stock.last_success_at) if stock and stock.last_success_at else "",
+        "error": (stock.last_error if stock and stock.last_error else "")
+        or (products.last_error if products and products.last_error else ""),
+    }
 
 
 @tenant_required(connected=True)
@@ -333,19 +429,23 @@ def resync(request: HttpRequest, kv_id: int) -> HttpResponse:
     tenant = _tenant(request)
     row = get_object_or_404(KvRow, tenant=tenant, kv_id=kv_id)
     error = ""
+    since = timezone.now()
     try:
         usecases.resync_product(tenant, row.kv_id, get_wiring())
     except (UserFacingError, PlatformError) as exc:
         error = str(exc.message)
+    outcome = None if error else resync_outcome(tenant, row.kv_id, since)
     if not _is_htmx(request):
         if error:
             messages.error(request, error)
+        elif outcome is not None and outcome.done:
+            messages.success(request, outcome.headline)
         else:
             messages.success(request, _("Đã yêu cầu đồng bộ lại sản phẩm."))
         return redirect("catalog_kv_detail", kv_id=row.kv_id)
-    row.refresh_from_db()
-    context = {"error": error, "status": kv_status(row)}
-    return _refreshing(render(request, "catalog/_resync_result.html", context))
+    context = {"error": error, "outcome": outcome, "kv_id": row.kv_id, "since": since.isoformat(), "tries": 0}
+    response = render(request, "catalog/_resync_result.html", context)
+    return _refreshing(response) if outcome is None or outcome.done else response
 
 
 @tenant_required(connected=True)
@@ -357,7 +457,7 @@ def haravan_list(request: HttpRequest) -> HttpResponse:
     keys = (
         hv_rows_matching(tenant, q, status)
         .values("hv_product_id")
-        .annotate(sort_name=Min("product_title"))
+        .annotate(sort_name=Min(vietnamese("product_title")))
         .order_by("sort_name", "hv_product_id")
     )
     page = _pager(request, keys)
@@ -436,6 +536,7 @@ def haravan_detail(request: HttpRequest, hv_product_id: int) -> HttpResponse:
     context = {
         "product": first,
         "product_values": haravan_product_values(first),
+        "options_words": option_names((first.product_data or {}).get("options") or ()),
         "lines": lines,
         "product_link": product_link,
         "kv_group_known": product_link is not None

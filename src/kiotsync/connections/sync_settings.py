@@ -32,6 +32,68 @@ class Choices:
 #: can be filled (the catalogue listens; nothing is written to the platforms until asked).
 first_saved = Signal()
 
+#: The Haravan location stock is written to changed (``tenant``, ``old_location_id``, ``ports``):
+#: the catalogue writes every linked variant to the new location, and answers how many products
+#: it had put on sale at the old one (an ``int``), which the merchant is then asked about.
+location_changed = Signal()
+
+#: The merchant chose to stop selling at the old location (``tenant``, ``location_id``,
+#: ``ports``): the catalogue sets its stock there to 0 and answers ``(count, error in words)``.
+zero_location_asked = Signal()
+
+
+@dataclass(frozen=True)
+class LocationSwitch:
+    """A stock location change waiting for the merchant's answer: zero the old location?"""
+
+    old_location_id: int
+    old_location_name: str
+    selling: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"old": self.old_location_id, "name": self.old_location_name, "selling": self.selling}
+
+    @classmethod
+    def from_json(cls, data: object) -> LocationSwitch | None:
+        if not isinstance(data, dict) or not isinstance(data.get("old"), int):
+            return None
+        selling = data.get("selling")
+        return cls(
+            data["old"], str(data.get("name") or data["old"]), selling if isinstance(selling, int) else 0
+        )
+
+
+def switch_location(
+    tenant: Tenant, before: SyncSettings, after: SyncSettings, ports: Ports
+) -> LocationSwitch | None:
+    """After saving: if the Haravan location changed (settings saved before), the new location
+    gets the stock (the catalogue writes it) and, when KiotSync had products on sale at the old
+    one, the switch to ask the merchant about."""
+    old = before.haravan_location_id
+    if before.configured_at is None or not old or old == after.haravan_location_id:
+        return None
+    answers: list[tuple[Any, Any]] = list(
+        location_changed.send(sender=SyncSettings, tenant=tenant, old_location_id=old, ports=ports)
+    )
+    selling = sum(answer for _receiver, answer in answers if isinstance(answer, int))
+    return LocationSwitch(old, before.haravan_location_name or str(old), selling)
+
+
+def zero_old_location(tenant: Tenant, switch: LocationSwitch, ports: Ports) -> tuple[int, str]:
+    """Set the old location's stock to 0 (what the catalogue put there); ``(count, error)``."""
+    count, errors = 0, list[str]()
+    answers: list[tuple[Any, Any]] = list(
+        zero_location_asked.send(
+            sender=SyncSettings, tenant=tenant, location_id=switch.old_location_id, ports=ports
+        )
+    )
+    for _receiver, answer in answers:
+        if isinstance(answer, tuple):
+            count += int(answer[0])
+            if answer[1]:
+                errors.append(str(answer[1]))
+    return count, " ".join(errors)
+
 
 def load_choices(tenant: Tenant, ports: Ports) -> Choices:
     """Branches and price books from KiotViet, locations from Haravan (read live)."""
@@ -39,7 +101,7 @@ def load_choices(tenant: Tenant, ports: Ports) -> Choices:
     try:
         kv = ports.kiotviet(tenant)
         branches = kv.list_branches()
-        remember_branches(tenant, branches)
+        remember_branches(tenant, branches, complete=True, removed=branches.removed_ids)
         choices.branches = [(b.id, b.name or str(b.id)) for b in branches if b.id is not None]
         choices.price_books = [(p.id, p.name or str(p.id)) for p in kv.list_pricebooks() if p.id is not None]
     except PlatformError as exc:
@@ -115,7 +177,7 @@ ORDER_EXPLAIN = {
         "Đơn đặt trên website Haravan được đẩy sang KiotViet; bạn xử lý (xác nhận, giao hàng, thanh toán) ở KiotViet và trạng thái tự cập nhật về Haravan."
     ),
     SyncSettings.OrderSide.HARAVAN: _(
-        "Đơn phát sinh ở KiotViet được đẩy sang Haravan; bạn xử lý và giao cho nhà vận chuyển trên Haravan, trạng thái tự cập nhật về KiotViet."
+        "Đơn đặt trên website Haravan vẫn được ghi sang KiotViet (giữ tồn kho ở chi nhánh nhận đơn); đơn phát sinh ở KiotViet được đẩy sang Haravan. Bạn xử lý và giao cho nhà vận chuyển trên Haravan, trạng thái tự cập nhật về KiotViet."
     ),
 }
 

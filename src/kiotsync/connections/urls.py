@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout", views.logout, name="logout"),
     path("kiotviet/login", views.kiotviet_login, name="kiotviet_login"),
     path("settings", views.settings_view, name="settings"),
+    path("settings/location-switch", views.location_switch, name="location_switch"),
     path("connection", views.connection, name="connection"),
     path("connection/disconnect", views.disconnect, name="disconnect"),
     path("connection/webhooks/check", views.check_webhooks, name="check_webhooks"),

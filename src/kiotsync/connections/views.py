@@ -152,11 +152,16 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         first_time = current.configured_at is None
-        sync_settings.save(tenant, form.cleaned_data, choices)
+        saved = sync_settings.save(tenant, form.cleaned_data, choices)
         if first_time:
             # Fill the product lists right away (reads only; nothing is pushed until asked).
             sync_settings.first_saved.send(sender=SyncSettings, tenant=tenant, ports=ports)
         messages.success(request, _("Đã lưu cấu hình đồng bộ."))
+        # Another Haravan location: the new one gets the stock; ask about the old one.
+        switch = sync_settings.switch_location(tenant, current, saved, ports)
+        if switch is not None and switch.selling:
+            request.session[LOCATION_SWITCH_KEY] = switch.as_json()
+            return redirect("location_switch")
         return redirect("connection")
     context = {
         "form": form,
@@ -166,6 +171,45 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "order_explain": sync_settings.ORDER_EXPLAIN,
     }
     return render(request, "kiotsync/settings.html", context, status=400 if form.errors else 200)
+
+
+#: The stock location change waiting for the merchant's answer (session key).
+LOCATION_SWITCH_KEY = "kiotsync_location_switch"
+
+
+@tenant_required(connected=True)
+@require_http_methods(["GET", "POST"])
+def location_switch(request: HttpRequest) -> HttpResponse:
+    """After moving the stock to another Haravan location: zero the old one? (Yes/No)."""
+    tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+    switch = sync_settings.LocationSwitch.from_json(request.session.get(LOCATION_SWITCH_KEY))
+    if switch is None:
+        return redirect("connection")
+    if request.method == "GET":
+        return render(request, "kiotsync/location_switch.html", {"switch": switch})
+    if request.POST.get("answer") != "yes":
+        request.session.pop(LOCATION_SWITCH_KEY, None)
+        messages.info(
+            request,
+            _("Kho cũ %(name)s giữ nguyên tồn kho; KiotSync không ghi vào kho đó nữa.")
+            % {"name": switch.old_location_name},
+        )
+        return redirect("connection")
+    count, error = sync_settings.zero_old_location(tenant, switch, get_wiring())
+    if error:
+        messages.error(
+            request,
+            _("Chưa đặt được tồn kho ở kho cũ %(name)s về 0: %(error)s")
+            % {"name": switch.old_location_name, "error": error},
+        )
+        return redirect("location_switch")  # asked again: the merchant may try once more
+    request.session.pop(LOCATION_SWITCH_KEY, None)
+    messages.success(
+        request,
+        _("Đã đặt tồn kho ở kho cũ %(name)s về 0 (%(count)s sản phẩm).")
+        % {"name": switch.old_location_name, "count": count},
+    )
+    return redirect("connection")
 
 
 @tenant_required(connected=True)

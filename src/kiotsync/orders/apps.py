@@ -18,3 +18,4 @@ class OrdersConfig(AppConfig):
         HANDLERS.register(InboundEvent.Platform.HARAVAN, handlers.HARAVAN_TOPICS, handlers.on_haravan_order)
         HANDLERS.register(InboundEvent.Platform.KIOTVIET, handlers.KIOTVIET_TOPICS, handlers.on_kiotviet_sale)
         retailer_switched.connect(retire_orders, dispatch_uid="orders-retire")
+        from . import pending  # noqa: F401  (provides the catalogue's pending units, wakes their stock writes)

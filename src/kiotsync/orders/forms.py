@@ -13,11 +13,30 @@ from django.utils.translation import gettext_lazy as _
 IMPORT_MAX_DAYS = 90
 
 
+#: Days as Vietnamese shops write them (ngày/tháng/năm), in either language; ISO dates too.
+DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y", "%Y-%m-%d"]
+
+
 class ImportForm(forms.Form):
+    # A text box rather than the browser's date picker, which shows the browser's own order
+    # (mm/dd/yyyy on an English browser) whatever the page's language.
     since = forms.DateField(
         label=_("Nhập đơn từ ngày"),
-        widget=forms.DateInput(attrs={"type": "date", "data-testid": "import-since"}),
-        error_messages={"required": _("Chọn ngày bắt đầu."), "invalid": _("Ngày không hợp lệ.")},
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(
+            format="%d/%m/%Y",
+            attrs={
+                "data-testid": "import-since",
+                "placeholder": _("ngày/tháng/năm, ví dụ 01/12/2026"),
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "maxlength": "10",
+            },
+        ),
+        error_messages={
+            "required": _("Chọn ngày bắt đầu."),
+            "invalid": _("Ngày không hợp lệ. Nhập theo dạng ngày/tháng/năm, ví dụ 01/12/2026."),
+        },
         help_text=_("Các đơn đặt từ ngày này (tối đa 90 ngày trước) sẽ được chuyển như đơn mới."),
     )
 

@@ -113,9 +113,15 @@ def _ingest_haravan(tenant: Tenant, payload: Mapping[str, Any], *, via: str, for
             link.hv_order_id = hv.id
         created = link is None
         if link is None:
-            reason = core.haravan_first_sight(hv, side_of(tenant), sync_since(tenant))
+            # Whichever side processes orders, the order goes to KiotViet (it reserves the stock);
+            # the side, stored now, decides whose statuses drive the other's.
+            reason = core.haravan_first_sight(hv, sync_since(tenant))
             link = OrderLink(
-                tenant=tenant, origin=OrderLink.Origin.HARAVAN, hv_order_id=hv.id, **_skip_fields(reason)
+                tenant=tenant,
+                origin=OrderLink.Origin.HARAVAN,
+                processed_at=side_of(tenant).value,
+                hv_order_id=hv.id,
+                **_skip_fields(reason),
             )
         changed = False
         if link.hv_updated_at is None or (hv.updated_at is not None and hv.updated_at > link.hv_updated_at):
@@ -201,6 +207,7 @@ def _ingest_kiotviet_order(
             link = OrderLink(
                 tenant=tenant,
                 origin=OrderLink.Origin.KIOTVIET,
+                processed_at=OrderLink.Side.HARAVAN,
                 kv_order_id=wire.id,
                 kv_order_code=wire.code or "",
                 kv_created_at=kv.created_at,

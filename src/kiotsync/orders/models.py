@@ -1,7 +1,8 @@
 """Order sync records: one link per order pair, its timeline, and per-tenant polling state.
 
-``OrderLink`` is the exactly-once anchor: unique per (tenant, Haravan order) and per (tenant,
-KiotViet order); a worker holds its lease while it pushes; a write intent
+``OrderLink`` is the exactly-once anchor (``origin``: where the order was born;
+``processed_at``: whose statuses drive the other's): unique per (tenant, Haravan order) and per
+(tenant, KiotViet order); a worker holds its lease while it pushes; a write intent
 (:mod:`kiotsync.bookkeeping.intents`, key ``order:create:<link>``) records a creation whose
 outcome is not known yet (written *before* the call), so the next attempt looks for the record
 before creating again. ``memory`` holds what was mirrored each way (see
@@ -38,6 +39,12 @@ class OrderLink(Searchable):
         HARAVAN = "haravan", _("Đơn Haravan")
         KIOTVIET = "kiotviet", _("Đơn KiotViet")
 
+    class Side(models.TextChoices):
+        """Where the order is processed: whose statuses drive the other platform's."""
+
+        KIOTVIET = "kiotviet", _("Xử lý tại KiotViet")
+        HARAVAN = "haravan", _("Xử lý tại Haravan")
+
     class State(models.TextChoices):
         WAITING = "waiting", _("Đang chờ")
         SYNCED = "synced", _("Đã đồng bộ")
@@ -46,6 +53,8 @@ class OrderLink(Searchable):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="order_links")
     origin = models.CharField(max_length=10, choices=Origin.choices)
+    #: Decided when the order is first seen (the setting then); a KiotViet-born order: Haravan.
+    processed_at = models.CharField(max_length=10, choices=Side.choices, default=Side.KIOTVIET)
     # Haravan side
     hv_order_id = models.BigIntegerField(null=True, blank=True)
     hv_name = models.CharField(max_length=64, blank=True)
@@ -73,6 +82,9 @@ class OrderLink(Searchable):
     skip_code = models.CharField(max_length=50, blank=True)
     skip_params = models.JSONField(default=dict, blank=True)
     forced = models.BooleanField(default=False)
+    #: The merchant's "Đồng bộ sang KiotViet" on an order whose KiotViet copy KiotViet cancelled
+    #: while Haravan processes it: create the KiotViet order again (once; cleared by the run).
+    recreate = models.BooleanField(default=False)
     memory = models.JSONField(default=dict, blank=True)
     needs_sync = models.BooleanField(default=True)
     queued_at = models.DateTimeField(null=True, blank=True)  # last time a sync job was queued

@@ -31,16 +31,14 @@ from django.utils import timezone
 from kiotsync.bookkeeping import intents
 from kiotsync.core import orders as core
 from kiotsync.haravan.client import HaravanClient
-from kiotsync.httpkit.dates import parse_datetime
 from kiotsync.httpkit.errors import NotFoundError, PlatformError, ValidationError
 from kiotsync.kiotviet.client import KiotVietClient
-from kiotsync.kiotviet.models import Order as KvOrderWire
 from kiotsync.logs import tenant_context
 from kiotsync.ports import Ports
 from kiotsync.tenants.models import KiotVietConnection, Tenant
 
-from . import display, inputs, lease, wire
-from .execute import Executor, Outcome, line_map
+from . import display, inputs, lease, recovery, wire
+from .execute import Executor, Outcome
 from .failures import Failure, classify
 from .ingest import feed_for
 from .models import OrderEvent, OrderLink
@@ -53,10 +51,13 @@ MAX_ROUNDS = 6
 #: A queued sync job that has not run after this long is taken as lost and queued again.
 REQUEUE_AFTER = timedelta(seconds=60)
 MAX_RUNS = 4
-#: How far before an unknown-outcome attempt a lookup searches (clock skew between platforms).
-LOOKUP_MARGIN = timedelta(minutes=15)
 
 _CREATIONS = (core.CreateKvOrder, core.CreateHvOrder)
+#: Errors where the merchant's re-sync asks for the KiotViet order to be created again.
+_ASK_TO_CREATE_AGAIN = (
+    core.OrderReasonCode.KV_CANCELLED_HV_OPEN.value,
+    core.OrderReasonCode.KV_CANCELLED_INVOICED.value,
+)
 
 
 #: Link fields a sync run writes (the rest belong to triggers, the lease and the merchant).
@@ -78,6 +79,8 @@ _RUN_FIELDS = tuple(
         "skip_code",
         "skip_params",
         "origin",
+        "processed_at",
+        "recreate",
     )
 )
 
@@ -197,78 +200,13 @@ class _Run:
             link.kv_modified_at = max(known)
         display.describe_kiotviet(link, kv)
 
-    # -- unknown outcomes --------------------------------------------------------------------
+    # -- unknown outcomes (:mod:`.recovery`) -------------------------------------------------
     @property
     def intent_key(self) -> str:
         return f"order:create:{self.link.pk}"
 
     def recover(self) -> None:
-        link = self.link
-        intent = intents.pending(self.tenant.pk, self.intent_key)
-        if not intent:
-            return
-        at = parse_datetime(intent.get("at")) or timezone.now()
-        since = at - LOOKUP_MARGIN
-        kind = intent.get("kind")
-        if kind == "kv_order" and link.kv_order_id is None:
-            if link.hv_created_at:
-                since = max(since, link.hv_created_at - LOOKUP_MARGIN)
-            found = self.kv().find_orders_by_description(str(intent["marker"]), modified_since=since)
-            found = [o for o in found if core.parse_marker(o.description) == link.hv_order_id]
-            if found:
-                first = min(found, key=lambda o: o.id)
-                if len(found) > 1:
-                    log.error(
-                        "order %s has %d KiotViet copies: %s",
-                        link.hv_name,
-                        len(found),
-                        [o.code for o in found],
-                    )
-                self.adopt_kv(first, intent)
-        elif kind == "hv_order":
-            code = str(intent["code"])
-            if link.hv_order_id is None:
-                found_hv = [
-                    o
-                    for o in self.hv().iter_orders(created_at_min=since, order="created_at asc")
-                    if wire.hv_order(o).kv_code_marker == code
-                ]
-                if found_hv:
-                    order = min(found_hv, key=lambda o: o.id)
-                    link.hv_order_id = order.id
-                    self.store_hv(order.raw, force=True)
-            if link.hv_order_id is not None:
-                # Found by the lookup, or already attached by its own webhook (the note attribute):
-                # remember it as if the creation had answered.
-                lines = [core.HvDraftLine(v, 0, wire.ZERO, "", p) for v, p in intent.get("lines", [])]
-                draft = core.HvOrderDraft(kv_code=code, lines=tuple(lines), customer=None)
-                mem = core.remember(
-                    core.Memory.from_json(intent.get("memory")),
-                    core.CreateHvOrder(draft),
-                    line_map=line_map(link.hv_snapshot or {}, draft),
-                )
-                link.memory = mem.to_json()
-                self.event(
-                    OrderEvent.Kind.ADOPTED,
-                    f"Tìm thấy đơn Haravan {link.hv_name} đã tạo ở lần trước; dùng lại.",
-                    en=f"Found Haravan order {link.hv_name} made by the previous attempt; using it.",
-                )
-        with transaction.atomic():
-            self.save()
-            intents.settle(self.tenant.pk, self.intent_key)
-
-    def adopt_kv(self, order: KvOrderWire, intent: Mapping[str, Any]) -> None:
-        link = self.link
-        link.kv_order_id = order.id
-        link.kv_order_code = order.code or ""
-        link.kv_stale = True
-        link.memory = dict(intent.get("memory") or link.memory)
-        self.store_kv(order.raw, [])
-        self.event(
-            OrderEvent.Kind.ADOPTED,
-            f"Tìm thấy đơn KiotViet {order.code} đã tạo ở lần trước; dùng lại.",
-            en=f"Found KiotViet order {order.code} made by the previous attempt; using it.",
-        )
+        recovery.recover(self)
 
     # -- planning --------------------------------------------------------------------------
     def plan(self) -> core.Plan:
@@ -285,12 +223,18 @@ class _Run:
         if link.origin == OrderLink.Origin.HARAVAN:
             if hv is None:
                 return core.Plan()
+            at_haravan = link.processed_at == OrderLink.Side.HARAVAN
             targets: dict[int, core.KvTarget | None] = {}
-            if kv is None and not hv.cancelled and (skip is None or link.forced):
+            creating = kv is None and (skip is None or link.forced)
+            if not hv.cancelled and (creating or (at_haravan and link.recreate)):
                 inputs.ensure_kiotviet_meta(self.feed, self.kv())
                 self._settings = None
                 settings = self.settings
                 targets = inputs.kiotviet_targets(self.tenant, hv.lines)
+            if at_haravan:
+                return core.plan_haravan_order_at_haravan(
+                    hv, kv, memory, settings, targets, skip=skip, forced=link.forced, recreate=link.recreate
+                )
             return core.plan_haravan_order(hv, kv, memory, settings, targets, skip=skip, forced=link.forced)
         if kv is None:
             return core.Plan()
@@ -341,7 +285,8 @@ class _Run:
         at = timezone.now().isoformat()
         if isinstance(action, core.CreateKvOrder):
             after = core.remember(memory, action)
-            return {"kind": "kv_order", "at": at, "marker": action.draft.marker, "memory": after.to_json()}
+            intent = {"kind": "kv_order", "at": at, "marker": action.draft.marker, "memory": after.to_json()}
+            return {**intent, "replaces": action.replaces} if action.replaces is not None else intent
         assert isinstance(action, core.CreateHvOrder)
         return {
             "kind": "hv_order",
@@ -361,6 +306,9 @@ class _Run:
                 link.kv_order_id = outcome.new_id
                 link.kv_order_code = outcome.code
                 intents.settle(self.tenant.pk, self.intent_key)
+                if action.replaces is not None:  # the merchant's request is carried out
+                    link.recreate = False
+                    OrderLink.objects.filter(pk=link.pk).update(recreate=False)
                 if outcome.kv_order is not None:
                     self.store_kv(outcome.kv_order, [])
             elif isinstance(action, core.CreateHvOrder):
@@ -463,6 +411,9 @@ class _Run:
         self.set_reason(plan.reason)
         if state == OrderLink.State.SYNCED:
             link.synced_at = timezone.now()
+            if link.recreate:  # in step without creating again (e.g. cancelled on Haravan meanwhile)
+                link.recreate = False
+                OrderLink.objects.filter(pk=link.pk).update(recreate=False)
         if previous != (link.state, link.reason_code, link.reason_params) and plan.reason is not None:
             kind = OrderEvent.Kind.SKIPPED if state == OrderLink.State.SKIPPED else OrderEvent.Kind.ERROR
             self.event(
@@ -546,8 +497,15 @@ def resync(tenant: Tenant, link_ids: Sequence[int], ports: Ports) -> int:
     order through). Returns how many orders were queued."""
     links = list(OrderLink.objects.filter(tenant=tenant, pk__in=list(link_ids)))
     for link in links:
+        # An order KiotViet cancelled while Haravan processes it: the merchant asks for it again.
+        recreate = link.reason_code in _ASK_TO_CREATE_AGAIN
         OrderLink.objects.filter(pk=link.pk).update(
-            needs_sync=True, forced=True, attempts=0, next_retry_at=None, state=OrderLink.State.WAITING
+            needs_sync=True,
+            forced=True,
+            attempts=0,
+            next_retry_at=None,
+            state=OrderLink.State.WAITING,
+            **({"recreate": True} if recreate else {}),
         )
         OrderEvent.objects.create(
             tenant=tenant,

@@ -18,7 +18,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,16 +36,14 @@ from .models import OrderEvent, OrderFeed, OrderLink
 from .usecases import resync
 
 PER_PAGE = 50
-TONES: dict[str, str] = {
-    OrderLink.State.SYNCED.value: "ok",
-    OrderLink.State.WAITING.value: "warn",
-    OrderLink.State.ERROR.value: "bad",
-    OrderLink.State.SKIPPED.value: "off",
-}
+
+#: Skipped orders a re-sync can still push (forced through): placed before syncing started.
+#: A cancelled or completed one stays skipped: nothing to retry.
+RESYNC_SKIPS = frozenset({core.OrderReasonCode.BEFORE_SYNC_START.value})
 
 
 def _lang() -> str:
-    return "en" if (get_language() or "vi").startswith("en") else "vi"
+    return display.lang()
 
 
 def _tenant(request: HttpRequest) -> Tenant:
@@ -65,6 +62,8 @@ class Row:
     label: str
     reason: str
     fix: str
+    hv_status: str = ""
+    kv_status: str = ""
 
     @property
     def detail_url(self) -> str:
@@ -76,7 +75,18 @@ class Row:
 
     @property
     def can_resync(self) -> bool:
-        return self.link.state != OrderLink.State.SYNCED or self.link.reason_code != ""
+        """Offered where pressing it can change something: an error, an order still waiting,
+        a synced one with a note; a skipped one only when forcing it through makes sense."""
+        link = self.link
+        if link.state == OrderLink.State.SKIPPED:
+            code = link.reason_code or link.skip_code
+            return code in RESYNC_SKIPS and not _cancelled(link)
+        return link.state != OrderLink.State.SYNCED or link.reason_code != ""
+
+
+def _cancelled(link: OrderLink) -> bool:
+    hv = link.hv_snapshot or {}
+    return bool(hv.get("cancelled_at")) or hv.get("cancelled_status") == "cancelled"
 
 
 def reason_texts(code: str, params: Mapping[str, Any] | None) -> tuple[str, str]:
@@ -85,15 +95,16 @@ def reason_texts(code: str, params: Mapping[str, Any] | None) -> tuple[str, str]
     try:
         reason = core.OrderReason.of(core.OrderReasonCode(code), **dict(params or {}))
     except ValueError:
-        return code, ""
+        return _("Lý do chưa có mô tả."), ""
     lang = _lang()
     return reason.message(lang), reason.fix(lang)
 
 
 def row(link: OrderLink) -> Row:
     message, fix = reason_texts(link.reason_code, link.reason_params)
-    label = str(OrderLink.State(link.state).label) if link.state in OrderLink.State.values else link.state
-    return Row(link, TONES.get(link.state, "off"), label, message, fix)
+    hv_status, kv_status = display.link_statuses(link, _lang())
+    tone = display.TONES.get(link.state, "off")
+    return Row(link, tone, display.state_label(link.state), message, fix, hv_status, kv_status)
 
 
 def links_matching(tenant: Tenant, q: str, state: str) -> QuerySet[OrderLink]:
@@ -134,12 +145,13 @@ def _list_context(request: HttpRequest, tenant: Tenant) -> dict[str, Any]:
         "page": page,
         "q": q,
         "state": state,
-        "states": [(value, label) for value, label in OrderLink.State.choices],
+        "states": display.STATE_FILTERS,
         "counts": counts(tenant),
         "base_query": _query_without_page(request),
         "side": settings.order_side if settings else "kiotviet",
         "branch": settings.order_branch_name if settings else "",
         "feed": feed,
+        "import_view": display.import_view(feed),
         "import_form": ImportForm(),
         "busy": any(r.link.state == OrderLink.State.WAITING for r in rows),
     }
@@ -163,6 +175,8 @@ def _detail(request: HttpRequest, link: OrderLink) -> HttpResponse:
         "kv": kv,
         "hv_status": display.haravan_status(hv, lang) if hv else "",
         "kv_status": display.kiotviet_status(kv, lang) if kv else "",
+        "shipments": [display.fulfillment_words(f, lang) for f in hv.fulfillments] if hv else [],
+        "invoices": [display.invoice_words(i, lang) for i in kv.invoices] if kv else [],
         "events": events,
     }
     return render(request, "orders/detail.html", context)
@@ -251,7 +265,11 @@ def import_orders(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         start_import(tenant, form.cleaned_data["since"], get_wiring())
         if not _is_htmx(request):
-            messages.success(request, _("Đang nhập đơn cũ trong nền."))
+            messages.success(
+                request,
+                _("Đang nhập đơn cũ từ ngày %(d)s trong nền.")
+                % {"d": form.cleaned_data["since"].strftime("%d/%m/%Y")},
+            )
             return redirect("orders_list")
         form = ImportForm()
     elif not _is_htmx(request):
@@ -259,4 +277,10 @@ def import_orders(request: HttpRequest) -> HttpResponse:
         context["import_form"] = form
         return render(request, "orders/list.html", context, status=400)
     feed = OrderFeed.objects.filter(tenant=tenant).first()
-    return render(request, "orders/_import.html", {"import_form": form, "feed": feed})
+    context = {
+        "import_form": form,
+        "feed": feed,
+        "import_view": display.import_view(feed),
+        "just_asked": True,
+    }
+    return render(request, "orders/_import.html", context)

@@ -1,10 +1,18 @@
-"""Stock planning: the `adjustorset` lines that make Haravan's available equal KiotViet's.
+"""Stock planning: the `adjustorset` lines that make Haravan's available equal what it may sell.
+
+What Haravan may sell of a row (its **target**) is KiotViet's available stock minus the units of
+open Haravan orders KiotViet does not reserve yet (pending units: the push failed or is retrying,
+the order is in "Đồng bộ lỗi", it was placed before the connection, orders are processed at
+Haravan…). Haravan has already committed those units, but KiotViet still counts them as
+available; without taking them off, Haravan would sell them a second time. Once KiotViet
+reserves them they leave the pending units and KiotViet's available drops by as much: the target
+does not move (nothing is taken off twice). See :mod:`.stock` for units, combos and branches.
 
 Haravan's `set` overwrites on-hand, and available = on-hand − committed, so the line quantity is
 target + committed (whatever Haravan holds for its own open orders). A line is planned only when
 the target differs from the last one written for that variant (and from Haravan's current
-available): while KiotViet has not changed, Haravan's own sales are left to reduce its
-available, which keeps it from overselling before the order reaches KiotViet.
+available): while the target has not changed, Haravan's own sales are left to reduce its
+available, which keeps it from overselling before the order is known to KiotSync.
 
 Versions: a target computed from any observation older than the one already applied for that row
 is never written (stale), and many observations for one row collapse to the newest.
@@ -16,8 +24,9 @@ On success of a batch, store for every line: `link.stock_target = line.target`,
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from kiotsync.core.catalog.domain import HvInventoryLevel, KvProduct, StockObservation
 from kiotsync.core.catalog.grouping import coalesce_rows, group_id_of
@@ -87,16 +96,29 @@ def plan_stock(
     opt_outs: Collection[int],
     *,
     deleted_kv_ids: Collection[int] = (),
+    pending_units: Mapping[int, Decimal | int] | None = None,
 ) -> StockPlan:
     """Plan stock writes to `settings.haravan_location_id`.
 
     `kv_rows`: the rows to plan plus everything their targets depend on (base units, combo
-    components). `observations`: stock observations, any number per row, any order.
-    `hv_levels`: current balances (a variant without a level at the location counts as 0/0).
-    Inactive rows and linked rows in `deleted_kv_ids` get target 0 (not for sale).
+    components) and the rows carrying pending units. `observations`: stock observations, any
+    number per row, any order. `hv_levels`: current balances (a variant without a level at the
+    location counts as 0/0). Inactive rows and linked rows in `deleted_kv_ids` get target 0 (not
+    for sale). `pending_units`: per KiotViet row (the row linked to the ordered Haravan variant,
+    in its own unit), the units of open Haravan orders KiotViet does not reserve yet; they are
+    taken off every target they share stock with (the row, its base row, a combo's components
+    and every row built from those), as KiotViet will reserve them in `settings.order_branch_id`.
+    Rows that are only there for their pending units and have no link are not planned.
     """
     rows = coalesce_rows(kv_rows)
-    calculator = StockCalculator(rows, coalesce_observations(observations), settings.stock_branch_id)
+    calculator = StockCalculator(
+        rows,
+        coalesce_observations(observations),
+        settings.stock_branch_id,
+        inactive_branches=settings.inactive_branch_ids,
+        pending=pending_units,
+        pending_branch=settings.order_branch_id,
+    )
     variant_links, _ = split_links(links)
     location = settings.haravan_location_id
     levels = _index_levels(hv_levels, location)

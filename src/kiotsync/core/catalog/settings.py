@@ -40,7 +40,10 @@ class SyncSettings:
 
     `price_book_id`: None = basePrice; else that book's price when the row is in the book and the
     book is active and current, falling back to basePrice. `stock_branch_id`: None = sum over all
-    branches, else only that branch. `haravan_location_id`: the one location stock is written to.
+    branches, else only that branch. `inactive_branch_ids`: branches that stopped operating in
+    KiotViet, never counted. `order_branch_id`: the branch KiotViet reserves the orders KiotSync
+    pushes in (pending units are taken there first). `haravan_location_id`: the one location
+    stock is written to.
     """
 
     link_key: LinkKey = LinkKey.CODE
@@ -49,6 +52,8 @@ class SyncSettings:
     stock_branch_id: int | None = None
     haravan_location_id: int = 0
     stock_batch_size: int = 100
+    order_branch_id: int | None = None
+    inactive_branch_ids: frozenset[int] = frozenset()
 
     def syncs(self, field: SyncField) -> bool:
         return field in self.synced_fields

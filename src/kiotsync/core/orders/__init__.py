@@ -1,6 +1,8 @@
 """Pure order sync core: the status map, the domain, the planners (standard library only).
 
     plan_haravan_order(hv, kv, memory, settings, targets, skip=, forced=) -> Plan   # processed at KiotViet
+    plan_haravan_order_at_haravan(hv, kv, memory, settings, targets, skip=, forced=, recreate=) -> Plan
+                                                          # a Haravan order processed at Haravan
     plan_kiotviet_order(kv, hv, memory, settings, targets, skip=, forced=) -> Plan  # processed at Haravan
     remember(memory, action, new_id=, line_map=) -> Memory                         # after each success
 
@@ -60,6 +62,7 @@ from .domain import (
 from .phones import is_valid_phone, normalize_phone
 from .plan import Plan, SyncState, haravan_first_sight, kiotviet_first_sight
 from .plan_haravan_order import plan_haravan_order
+from .plan_haravan_order_at_haravan import plan_haravan_order_at_haravan
 from .plan_kiotviet_order import plan_kiotviet_order
 from .reasons import OrderReason, OrderReasonCode, ReasonKind
 from .status_map import STATUS_MAP, KvOrderState, Label, StatusRow, kv_order_state
@@ -125,6 +128,7 @@ __all__ = [
     "normalize_phone",
     "parse_marker",
     "plan_haravan_order",
+    "plan_haravan_order_at_haravan",
     "plan_kiotviet_order",
     "remember",
 ]

@@ -91,6 +91,9 @@ class HvOrderDraft:
 @dataclass(frozen=True)
 class CreateKvOrder:
     draft: KvOrderDraft
+    #: Creating the order again after KiotViet cancelled it (processing at Haravan, the merchant
+    #: asked): the id of the cancelled order it replaces. What was mirrored to it is forgotten.
+    replaces: int | None = None
 
 
 @dataclass(frozen=True)
@@ -238,7 +241,8 @@ def remember(
     if isinstance(action, CreateKvOrder):
         lines = {ln.hv_line_id: ln.product_id for ln in action.draft.lines if ln.hv_line_id is not None}
         paid = action.draft.prepaid
-        return replace(memory, lines={**memory.lines, **lines}, kv_paid_pushed=paid, hv_paid_pushed=paid)
+        base = Memory() if action.replaces is not None else memory
+        return replace(base, lines={**base.lines, **lines}, kv_paid_pushed=paid, hv_paid_pushed=paid)
     if isinstance(action, CreateHvOrder):
         paid = action.draft.paid
         return replace(
@@ -290,11 +294,19 @@ def _remember_shipping(memory: Memory, action: OrderAction, new_id: int | None) 
     return memory
 
 
+_CREATE_KV_TEXT = {
+    (False, True): "Tạo đơn đặt hàng KiotViet",
+    (False, False): "Create the KiotViet order",
+    (True, True): "Tạo lại đơn đặt hàng KiotViet",
+    (True, False): "Create the KiotViet order again",
+}
+
+
 def describe(action: OrderAction, lang: str = "vi") -> str:
     """One line for the order's timeline."""
     vi = lang != "en"
     if isinstance(action, CreateKvOrder):
-        return "Tạo đơn đặt hàng KiotViet" if vi else "Create the KiotViet order"
+        return _CREATE_KV_TEXT[(action.replaces is not None, vi)]
     if isinstance(action, CancelKvOrder):
         return f"Hủy đơn KiotViet {action.code}" if vi else f"Cancel KiotViet order {action.code}"
     if isinstance(action, ConfirmKvOrder):

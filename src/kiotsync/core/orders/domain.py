@@ -47,14 +47,17 @@ def parse_marker(text: str | None, prefix: str = KV_MARKER_PREFIX) -> int | None
 
 
 class Origin(StrEnum):
-    """Where the order was born; the other platform gets a copy and the status flows back."""
+    """Where the order was born; the other platform gets a copy. Which side's statuses drive the
+    other's is the order's :class:`Side` (a Haravan order may be processed on either side; a
+    KiotViet-born order is only copied when Haravan processes orders)."""
 
-    HARAVAN = "haravan"  # processed at KiotViet
+    HARAVAN = "haravan"
     KIOTVIET = "kiotviet"  # processed at Haravan
 
 
 class Side(StrEnum):
-    """The merchant's "Chọn nơi xử lý đơn hàng" setting."""
+    """The merchant's "Chọn nơi xử lý đơn hàng" setting: where orders are processed, i.e. whose
+    statuses drive the other platform's. Stored on each order when first seen."""
 
     KIOTVIET = "kiotviet"
     HARAVAN = "haravan"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .actions import OrderAction
-from .domain import HvOrder, KvOrder, Side
+from .domain import HvOrder, KvOrder
 from .reasons import OrderReason, OrderReasonCode, ReasonKind
 
 
@@ -43,14 +43,14 @@ def _date(when: datetime) -> str:
     return when.strftime("%d/%m/%Y %H:%M")
 
 
-def haravan_first_sight(hv: HvOrder, side: Side, since: datetime | None) -> OrderReason | None:
+def haravan_first_sight(hv: HvOrder, since: datetime | None) -> OrderReason | None:
     """Why a Haravan order KiotSync sees for the first time is not pushed to KiotViet (or None).
 
-    Decided once, when the order is first seen, and stored: changing the setting later does not
+    Whichever side processes orders, every Haravan order becomes one KiotViet order (it reserves
+    the stock there); the side only decides which platform's statuses drive the other's. Decided
+    once, when the order is first seen, and stored: changing the connection date later does not
     pull old orders across (the merchant imports them, or presses "Đồng bộ sang KiotViet").
     """
-    if side == Side.HARAVAN:
-        return OrderReason.of(OrderReasonCode.PROCESSED_AT_HARAVAN)
     if since is not None and hv.created_at is not None and hv.created_at < since:
         return OrderReason.of(OrderReasonCode.BEFORE_SYNC_START, date=_date(since))
     return None

@@ -4,7 +4,7 @@
 
 * no KiotViet order yet → ``CreateKvOrder`` (or the reason it cannot be made: unlinked SKU,
   inactive product, missing/invalid phone, no branch…; or a skip: cancelled first, placed before
-  syncing started, processed at Haravan);
+  syncing started) — the same creation :mod:`.plan_haravan_order_at_haravan` plans;
 * KiotViet order exists → status flows to Haravan: confirmed → confirm; each live invoice → a
   fulfilment (carrier + COD codes from its delivery); paid → capture; completed, delivered and paid
   → close; cancelled → cancel with restock. A Haravan cancellation cancels the KiotViet order.
@@ -56,7 +56,7 @@ from .status_map import (
     cod_for_invoice,
 )
 
-__all__ = ["carrier_source", "draft_kv_order", "plan_haravan_order"]
+__all__ = ["carrier_source", "draft_kv_order", "plan_haravan_order", "plan_kv_creation"]
 
 
 def plan_haravan_order(
@@ -70,18 +70,19 @@ def plan_haravan_order(
     forced: bool = False,
 ) -> Plan:
     if kv is None:
-        return _first_push(hv, settings, targets, skip, forced)
+        return plan_kv_creation(hv, settings, targets, skip, forced)
     return _flow_back(hv, kv, memory)
 
 
 # -- creating the KiotViet order ---------------------------------------------------------------
-def _first_push(
+def plan_kv_creation(
     hv: HvOrder,
     settings: OrderSettings,
     targets: Mapping[int, KvTarget | None],
     skip: OrderReason | None,
     forced: bool,
 ) -> Plan:
+    """The KiotViet order a Haravan order becomes (whichever side processes it), or why not."""
     if hv.cancelled:
         return Plan(reason=OrderReason.of(OrderReasonCode.CANCELLED_BEFORE_SYNC))
     if skip is not None and not forced:

@@ -6,48 +6,38 @@ back to the KiotViet order.
 * no Haravan order yet → ``CreateHvOrder`` (source ``kiotviet``, note attribute carrying the
   KiotViet code, lines through the product links, customer, address, location, payment state),
   unless cancelled/completed first, or a line is not linked;
-* Haravan order exists → confirmed → KiotViet status 5; each live fulfilment → a KiotViet invoice
-  from the order (delivery status from the carrier code, COD amount, money Haravan captured);
-  carrier progress → invoice delivery status; COD collected → the invoice's COD payment method;
-  cancelled → KiotViet invoices then order cancelled. A KiotViet cancellation cancels Haravan.
+* Haravan order exists → Haravan's handling drives KiotViet (:mod:`.follow_haravan`): confirmed →
+  KiotViet status 5; each live fulfilment → a KiotViet invoice from the order (delivery status
+  from the carrier code, COD amount, money Haravan captured); carrier progress → invoice delivery
+  status; COD collected → the invoice's COD payment method; cancelled → KiotViet invoices then
+  order cancelled. A KiotViet cancellation cancels Haravan (the order was born in KiotViet).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 
 from .actions import (
-    AdoptPair,
     CancelHvOrder,
-    CancelKvOrder,
-    ConfirmKvOrder,
     CreateHvOrder,
-    CreateKvInvoice,
     CustomerSpec,
     HvDraftLine,
     HvOrderDraft,
-    KvDraftLine,
-    KvInvoiceDraft,
-    OrderAction,
-    SetKvCodCollected,
-    SetKvDelivery,
 )
 from .domain import (
     ZERO,
     Address,
-    HvFulfillment,
     HvOrder,
     HvTarget,
     KvOrder,
     Memory,
     OrderSettings,
-    kv_invoice_marker,
 )
+from .follow_haravan import cancel_kiotviet, follow_haravan
 from .phones import is_valid_phone, normalize_phone
 from .plan import Plan
 from .reasons import OrderReason, OrderReasonCode
-from .status_map import COD_COLLECTED, KvOrderState, delivery_for_carrier
+from .status_map import KvOrderState
 
 __all__ = ["draft_hv_order", "plan_kiotviet_order"]
 
@@ -145,85 +135,10 @@ def draft_hv_order(
 def _flow_back(kv: KvOrder, hv: HvOrder, memory: Memory) -> Plan:
     state = kv.state
     if hv.cancelled and state != KvOrderState.CANCELLED:
-        if memory.kv_cancel_pushed:
-            return Plan()
-        invoices = tuple(i.id for i in kv.live_invoices)
-        return Plan(actions=(CancelKvOrder(kv.id, kv.code, invoices),))
+        return cancel_kiotviet(kv, memory)
     if state == KvOrderState.CANCELLED:
         if hv.cancelled or memory.hv_cancel_pushed:
             return Plan()
+        # A KiotViet-born order: cancelling it where it was born cancels its Haravan copy.
         return Plan(actions=(CancelHvOrder(reason="other", restock=True),))
-
-    actions: list[OrderAction] = []
-    if hv.confirmed and state == KvOrderState.DRAFT and not memory.confirm_pushed and not kv.invoices:
-        actions.append(ConfirmKvOrder(kv.id))
-
-    taken = set(memory.pairs.keys())
-    hv_paid_left = max(ZERO, hv.paid - memory.hv_paid_pushed)
-    for f in sorted(hv.fulfillments, key=lambda x: x.id):
-        inv_id = memory.invoice_for(f.id)
-        if inv_id is None:
-            if not f.live:
-                continue
-            marker = kv_invoice_marker(f.id)
-            existing = next((i for i in kv.invoices if i.id not in taken and marker in i.description), None)
-            if existing is not None:
-                taken.add(existing.id)
-                actions.append(AdoptPair(existing.id, f.id, f"delivery:{f.id}", f.carrier))
-                continue
-            if state == KvOrderState.COMPLETED:
-                continue  # everything is invoiced already
-            draft = _invoice_draft(kv, hv, f, memory, hv_paid_left)
-            hv_paid_left -= draft.paid
-            actions.append(CreateKvInvoice(f.id, f.carrier, draft))
-            continue
-        inv = kv.invoice(inv_id)
-        if inv is None or not inv.live:
-            continue
-        if memory.pushed.get(f"delivery:{f.id}") != f.carrier:
-            desired = delivery_for_carrier(f.carrier)
-            if desired is not None and desired != inv.delivery_status:
-                actions.append(SetKvDelivery(inv.id, f.id, desired, f.carrier))
-        if (
-            f.cod in COD_COLLECTED
-            and inv.using_cod
-            and not inv.cod_method
-            and memory.pushed.get(f"codpay:{f.id}") != f.cod
-        ):
-            actions.append(SetKvCodCollected(inv.id, f.id, f.cod))
-    return Plan(actions=tuple(actions))
-
-
-def _invoice_draft(
-    kv: KvOrder, hv: HvOrder, f: HvFulfillment, memory: Memory, paid_left: Decimal
-) -> KvInvoiceDraft:
-    """The KiotViet invoice for a Haravan fulfilment: the lines it ships (all that is left when it
-    ships everything), its delivery status, COD and what Haravan captured that KiotViet lacks."""
-    partial = any(hv.remaining(ln.id) > 0 for ln in hv.lines)
-    lines: tuple[KvDraftLine, ...] = ()
-    if partial or len(hv.live_fulfillments) > 1:
-        prices = {ln.product_id: ln for ln in kv.lines}
-        picked: list[KvDraftLine] = []
-        for line_id, qty in f.lines:
-            product = memory.lines.get(line_id)
-            kv_line = prices.get(product) if product is not None else None
-            if kv_line is None:
-                picked = []
-                break
-            picked.append(
-                KvDraftLine(kv_line.product_id, kv_line.code, Decimal(qty), kv_line.price, hv_line_id=line_id)
-            )
-        lines = tuple(picked)
-    return KvInvoiceDraft(
-        order_id=kv.id,
-        description=f"Vận đơn Haravan {hv.name} {kv_invoice_marker(f.id)}",
-        marker=kv_invoice_marker(f.id),
-        lines=lines,
-        delivery_status=delivery_for_carrier(f.carrier) or 1,
-        delivery_code=f.tracking_number,
-        carrier_name=f.tracking_company,
-        delivery=hv.shipping if hv.shipping.address1 or hv.shipping.name else None,
-        using_cod=f.cod_amount > 0,
-        cod_amount=f.cod_amount,
-        paid=min(paid_left, kv.total) if paid_left > 0 else ZERO,
-    )
+    return Plan(actions=follow_haravan(kv, hv, memory))

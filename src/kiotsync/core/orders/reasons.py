@@ -36,13 +36,15 @@ class OrderReasonCode(StrEnum):
     KV_ORDER_MISSING = "kv_order_missing"
     HV_ORDER_MISSING = "hv_order_missing"
     CANNOT_CANCEL_COMPLETED = "cannot_cancel_completed"
+    KV_CANCELLED_HV_OPEN = "kv_cancelled_hv_open"
+    KV_CANCELLED_INVOICED = "kv_cancelled_invoiced"
     TRANSIENT_EXHAUSTED = "transient_exhausted"
     ACCESS_LOST = "access_lost"
     # skipped by design
     CANCELLED_BEFORE_SYNC = "cancelled_before_sync"
     COMPLETED_BEFORE_SYNC = "completed_before_sync"
     BEFORE_SYNC_START = "before_sync_start"
-    PROCESSED_AT_HARAVAN = "processed_at_haravan"
+    PROCESSED_AT_HARAVAN = "processed_at_haravan"  # no longer decided (issue 10): older rows only
     OTHER_BRANCH = "other_branch"
     # waiting (KiotSync acts by itself)
     WAITING = "waiting"
@@ -169,6 +171,29 @@ TEXTS: Mapping[OrderReasonCode, _Text] = {
         "Hủy hóa đơn của đơn {code} trên KiotViet (hoặc tạo phiếu trả hàng).",
         "Cancel the invoice of order {code} in KiotViet (or create a return).",
     ),
+    OrderReasonCode.KV_CANCELLED_HV_OPEN: _Text(
+        _E,
+        "Đơn KiotViet {code} đã bị hủy trên KiotViet nhưng đơn Haravan {name} vẫn còn hiệu lực. Đơn "
+        "được xử lý tại Haravan nên KiotSync không hủy đơn Haravan; hàng của đơn không còn được giữ "
+        "trong KiotViet.",
+        "KiotViet order {code} was cancelled in KiotViet but Haravan order {name} is still open. "
+        "Orders are processed in Haravan, so KiotSync does not cancel the Haravan order; its goods are "
+        "no longer reserved in KiotViet.",
+        "Nếu khách không mua nữa, hãy hủy đơn {name} trên Haravan. Nếu vẫn bán đơn này, "
+        "bấm “Đồng bộ sang KiotViet” để tạo lại đơn đặt hàng trên KiotViet.",
+        "If the customer no longer buys, cancel order {name} in Haravan. If the sale goes on, "
+        "press “Sync to KiotViet” to create the KiotViet order again.",
+    ),
+    OrderReasonCode.KV_CANCELLED_INVOICED: _Text(
+        _E,
+        "Không tạo lại được đơn KiotViet cho đơn Haravan {name}: đơn KiotViet {code} đã hủy vẫn còn hóa "
+        "đơn {invoices} (hàng trong đó đã xuất kho).",
+        "KiotViet order for Haravan order {name} cannot be created again: the cancelled KiotViet order "
+        "{code} still has invoice(s) {invoices} (their goods already left the stock).",
+        "Hủy hóa đơn {invoices} trên KiotViet (KiotSync sẽ tự tạo lại đơn), hoặc hủy đơn {name} trên Haravan.",
+        "Cancel invoice(s) {invoices} in KiotViet (KiotSync then creates the order again), or cancel "
+        "order {name} in Haravan.",
+    ),
     OrderReasonCode.TRANSIENT_EXHAUSTED: _Text(
         _E,
         "{platform} không phản hồi sau {attempts} lần thử.",
@@ -200,8 +225,12 @@ TEXTS: Mapping[OrderReasonCode, _Text] = {
     ),
     OrderReasonCode.PROCESSED_AT_HARAVAN: _Text(
         _S,
-        "Đơn được xử lý tại Haravan (cấu hình “Chọn nơi xử lý đơn hàng”).",
-        "The order is processed in Haravan (setting “Where orders are processed”).",
+        "Đơn được xử lý tại Haravan và chưa được tạo trên KiotViet (phiên bản KiotSync trước đây bỏ qua "
+        "đơn Haravan khi xử lý tại Haravan).",
+        "The order is processed in Haravan and was not created in KiotViet (earlier versions of "
+        "KiotSync skipped Haravan orders when processing in Haravan).",
+        "Bấm “Đồng bộ sang KiotViet” để tạo đơn trên KiotViet (giữ hàng; trạng thái Haravan sẽ cập nhật sang KiotViet).",
+        "Press “Sync to KiotViet” to create it in KiotViet (its goods reserved; Haravan's statuses then update KiotViet).",
     ),
     OrderReasonCode.OTHER_BRANCH: _Text(
         _S,

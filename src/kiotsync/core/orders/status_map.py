@@ -7,6 +7,13 @@ the README table (both rendered from :data:`STATUS_MAP`). Codes are the platform
 values; labels are the Vietnamese texts the merchant knows from each admin (KiotViet's own
 ``statusValue`` strings, Haravan's Vietnamese names), with English next to them.
 
+Which rows apply to an order depends on where it is processed (the order's :class:`~.domain.Side`,
+stored when KiotSync first sees it): the KiotViet rows when KiotViet processes it (KiotViet's
+statuses drive Haravan), the Haravan rows when Haravan processes it (Haravan's statuses drive
+KiotViet — a KiotViet-born order, or a Haravan order that KiotSync created in KiotViet to reserve
+its stock). Either way a cancellation on either side is handled (see the order-status 4 and
+``cancelled`` rows).
+
 Sources: KiotViet digest §3.7.2 (order 1–5), §3.8.2 (invoice 1/2/3/5), §3.8.3 (delivery 1–12);
 Haravan digest §4.1–4.5 (financial, fulfillment, confirmed/cancelled/closed flags, carrier and
 COD codes). Numeric KiotViet order codes other than 3 are unverified (digest §6): the planner
@@ -220,6 +227,11 @@ class StatusRow:
     label: Label
     effect: Label
 
+    @property
+    def field_words(self) -> Label:
+        """The field in the merchant's words (``field`` names the API field too, for the README)."""
+        return FIELD_WORDS.get(self.field, self.field)
+
 
 def _row(platform: str, field: Label, code: object, label: Label, vi: str, en: str) -> StatusRow:
     return StatusRow(platform, field, str(code), label, Label(vi, en))
@@ -236,6 +248,16 @@ _F_CANC = Label("Hủy (cancelled_status)", "Cancellation (cancelled_status)")
 _F_CLOSE = Label("Đóng (closed_status)", "Closing (closed_status)")
 _F_CARRIER = Label("Vận chuyển (carrier_status_code)", "Carrier (carrier_status_code)")
 _F_COD = Label("Thu hộ COD (carrier_cod_status_code)", "COD (carrier_cod_status_code)")
+#: The Haravan fields as the merchant reads them on the settings screen (no API names).
+FIELD_WORDS: Mapping[Label, Label] = {
+    _F_FIN: Label("Thanh toán", "Payment"),
+    _F_FUL: Label("Giao hàng", "Fulfilment"),
+    _F_CONF: Label("Xác nhận đơn", "Confirmation"),
+    _F_CANC: Label("Hủy đơn", "Cancellation"),
+    _F_CLOSE: Label("Đóng đơn", "Closing"),
+    _F_CARRIER: Label("Vận chuyển", "Carrier"),
+    _F_COD: Label("Thu hộ (COD)", "Cash on delivery (COD)"),
+}
 
 
 def _kv_rows() -> list[StatusRow]:
@@ -243,14 +265,19 @@ def _kv_rows() -> list[StatusRow]:
         1: ("Không đổi gì trên Haravan (đơn mới).", "Nothing changes on Haravan (new order)."),
         5: ("Haravan: xác nhận đơn.", "Haravan: the order is confirmed."),
         2: (
-            "Haravan: xác nhận đơn; hóa đơn giao hàng tạo vận đơn (fulfillment).",
+            "Haravan: xác nhận đơn; hóa đơn giao hàng tạo vận đơn.",
             "Haravan: confirmed; the invoice becomes a fulfilment.",
         ),
         3: (
             "Haravan: xác nhận, tạo vận đơn; đóng đơn khi đã giao và đã thanh toán.",
             "Haravan: confirmed and fulfilled; closed once delivered and paid.",
         ),
-        4: ("Haravan: hủy đơn và nhập lại kho.", "Haravan: cancelled with restock."),
+        4: (
+            "Haravan: hủy đơn và nhập lại kho. Riêng đơn Haravan xử lý tại Haravan: không hủy đơn "
+            "Haravan, đơn hiện ở “Đồng bộ lỗi” để người bán quyết định.",
+            "Haravan: cancelled with restock. A Haravan order processed at Haravan is not cancelled: "
+            "it shows under “Sync errors” for the merchant to decide.",
+        ),
     }
     rows = [
         _row("kiotviet", _F_ORDER, code, label, *order_effects[code])
@@ -277,8 +304,8 @@ def _kv_rows() -> list[StatusRow]:
                 _F_DELIVERY,
                 code,
                 label,
-                f"Haravan: vận chuyển “{HV_CARRIER[carrier].vi}” ({carrier}).",
-                f"Haravan: carrier “{HV_CARRIER[carrier].en}” ({carrier}).",
+                f"Haravan: vận chuyển “{HV_CARRIER[carrier].vi}”.",
+                f"Haravan: carrier “{HV_CARRIER[carrier].en}”.",
             )
         )
     rows.append(
@@ -287,7 +314,7 @@ def _kv_rows() -> list[StatusRow]:
             _F_PAYMENT,
             "totalPayment",
             Label("Đã thu tiền (đặt cọc, hóa đơn)", "Money received (deposit, invoices)"),
-            "Haravan: ghi nhận thanh toán (capture) phần còn thiếu; COD: “Đã nhận”.",
+            "Haravan: ghi nhận đã thanh toán phần còn thiếu; thu hộ: “Đã nhận”.",
             "Haravan: the missing amount is captured; COD becomes “received”.",
         )
     )
@@ -297,12 +324,12 @@ def _kv_rows() -> list[StatusRow]:
 def _hv_rows() -> list[StatusRow]:
     fin_effects = {
         "paid": (
-            "KiotViet: tiền khách đã trả ghi vào đơn (hoặc hóa đơn).",
-            "KiotViet: the amount paid is recorded on the order (or invoice).",
+            "KiotViet: tiền khách đã trả ghi vào đơn khi tạo (sau đó: vào hóa đơn kế tiếp).",
+            "KiotViet: the amount paid is recorded on the order when created (later: on the next invoice).",
         ),
         "partially_paid": (
-            "KiotViet: số tiền đã trả ghi vào đơn (hoặc hóa đơn).",
-            "KiotViet: the amount paid is recorded on the order (or invoice).",
+            "KiotViet: số tiền đã trả ghi vào đơn khi tạo (sau đó: vào hóa đơn kế tiếp).",
+            "KiotViet: the amount paid is recorded on the order when created (later: on the next invoice).",
         ),
     }
     rows = [
@@ -317,10 +344,13 @@ def _hv_rows() -> list[StatusRow]:
     ]
     ful_effects = {
         "notfulfilled": ("Không đổi gì.", "Nothing changes."),
-        "partial": ("KiotViet: hóa đơn cho phần đã giao.", "KiotViet: an invoice for the part fulfilled."),
+        "partial": (
+            "KiotViet: hóa đơn cho phần đã giao (tồn kho KiotViet trừ phần đó).",
+            "KiotViet: an invoice for the part fulfilled (KiotViet stock leaves for that part).",
+        ),
         "fulfilled": (
-            "KiotViet: hóa đơn từ đơn đặt hàng (đơn “Hoàn thành”).",
-            "KiotViet: invoiced from the order (order completed).",
+            "KiotViet: hóa đơn từ đơn đặt hàng (đơn “Hoàn thành”, tồn kho KiotViet được trừ).",
+            "KiotViet: invoiced from the order (order completed, the stock leaves KiotViet).",
         ),
         "restocked": ("Đi kèm hủy đơn: xem “Đã hủy”.", "Comes with a cancellation: see “Cancelled”."),
     }
@@ -341,8 +371,8 @@ def _hv_rows() -> list[StatusRow]:
             _F_CONF,
             "confirmed",
             HV_CONFIRMED["confirmed"],
-            "KiotViet: đơn chuyển “Đã xác nhận” (5).",
-            "KiotViet: order becomes “Confirmed” (5).",
+            "KiotViet: đơn chuyển “Đã xác nhận”.",
+            "KiotViet: order becomes “Confirmed”.",
         ),
         _row(
             "haravan",
@@ -357,8 +387,8 @@ def _hv_rows() -> list[StatusRow]:
             _F_CANC,
             "cancelled",
             HV_CANCELLED["cancelled"],
-            "KiotViet: hủy đơn đặt hàng (và hóa đơn chưa hoàn tất của đơn).",
-            "KiotViet: the order (and its invoices) is cancelled.",
+            "KiotViet: hủy đơn đặt hàng và các hóa đơn của đơn (trả lại hàng đã giữ).",
+            "KiotViet: the order (and its invoices) is cancelled, its stock released.",
         ),
         _row("haravan", _F_CLOSE, "unclosed", HV_CLOSED["unclosed"], "Không đổi gì.", "Nothing changes."),
         _row(
@@ -378,8 +408,8 @@ def _hv_rows() -> list[StatusRow]:
                 _F_CARRIER,
                 code,
                 label,
-                f"KiotViet: giao hàng “{KV_DELIVERY_STATUS[kv].vi}” ({kv}).",
-                f"KiotViet: delivery “{KV_DELIVERY_STATUS[kv].en}” ({kv}).",
+                f"KiotViet: giao hàng “{KV_DELIVERY_STATUS[kv].vi}”.",
+                f"KiotViet: delivery “{KV_DELIVERY_STATUS[kv].en}”.",
             )
         )
     for code, label in HV_COD.items():

@@ -163,7 +163,7 @@ def _product_row(shop: Shop, p: Product, branches: list[tuple[int, str]], view: 
     toggle = (
         f'<form method="post" action="{ADMIN_PATH}/products/{p.id}/active" class="inline">{ctx}'
         f'{hidden({"active": "0" if p.is_active else "1"})}<button type="submit" class="secondary">'
-        f"{'Ngừng kinh doanh' if p.is_active else 'Cho phép kinh doanh'}</button></form>"
+        f"{'Ngừng kinh doanh' if p.is_active else 'Bật Đang kinh doanh'}</button></form>"
     )
     edit_form = f'<form id="{edit_id}" method="post" action="{ADMIN_PATH}/products/{p.id}">{ctx}</form>'
     return (

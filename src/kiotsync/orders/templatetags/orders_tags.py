@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.utils import numberformat
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from kiotsync.core.orders import STATUS_MAP
 from kiotsync.core.orders.status_map import StatusRow
@@ -32,6 +33,15 @@ def vnd(value: Any) -> str:
 
 
 @register.filter
+def event_kind(event: Any) -> str:
+    """A timeline entry's kind in words."""
+    from kiotsync.orders.models import OrderEvent
+
+    kind = getattr(event, "kind", "")
+    return str(OrderEvent.Kind(kind).label) if kind in OrderEvent.Kind.values else str(_("Khác"))
+
+
+@register.filter
 def event_text(event: Any) -> str:
     """A timeline entry in the active language (stored Vietnamese, English kept alongside)."""
     english = (getattr(event, "detail", None) or {}).get("en")
@@ -46,7 +56,7 @@ def status_map() -> list[dict[str, str]]:
     def view(r: StatusRow) -> dict[str, str]:
         return {
             "platform": "KiotViet" if r.platform == "kiotviet" else "Haravan",
-            "field": r.field.text(lang),
+            "field": r.field_words.text(lang),
             "code": r.code,
             "label": r.label.text(lang),
             "effect": r.effect.text(lang),

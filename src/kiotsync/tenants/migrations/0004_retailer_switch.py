@@ -8,41 +8,54 @@ def remember_connected_retailers(apps, schema_editor):  # type: ignore[no-untype
     """Shops connected today: their data belongs to the retailer they are connected to."""
     Tenant = apps.get_model("tenants", "Tenant")
     KiotVietConnection = apps.get_model("tenants", "KiotVietConnection")
-    for tenant_id, retailer, retailer_id in KiotVietConnection.objects.values_list("tenant_id", "retailer", "retailer_id"):
+    for tenant_id, retailer, retailer_id in KiotVietConnection.objects.values_list(
+        "tenant_id", "retailer", "retailer_id"
+    ):
         Tenant.objects.filter(pk=tenant_id).update(data_retailer=retailer, data_retailer_id=retailer_id)
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0003_kvbranch_moved_here'),
+        ("tenants", "0003_kvbranch_moved_here"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='data_retailer',
+            model_name="tenant",
+            name="data_retailer",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='tenant',
-            name='data_retailer_id',
+            model_name="tenant",
+            name="data_retailer_id",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='RetailerSwitch',
+            name="RetailerSwitch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_retailer', models.CharField(max_length=100)),
-                ('from_retailer_id', models.BigIntegerField(blank=True, null=True)),
-                ('to_retailer', models.CharField(max_length=100)),
-                ('to_retailer_id', models.BigIntegerField(blank=True, null=True)),
-                ('retired', models.JSONField(blank=True, default=dict)),
-                ('switched_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='retailer_switches', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_retailer", models.CharField(max_length=100)),
+                ("from_retailer_id", models.BigIntegerField(blank=True, null=True)),
+                ("to_retailer", models.CharField(max_length=100)),
+                ("to_retailer_id", models.BigIntegerField(blank=True, null=True)),
+                ("retired", models.JSONField(blank=True, default=dict)),
+                ("switched_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="retailer_switches",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-switched_at'],
+                "ordering": ["-switched_at"],
             },
         ),
         migrations.RunPython(remember_connected_retailers, migrations.RunPython.noop),
