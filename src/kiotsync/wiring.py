@@ -27,6 +27,7 @@ from kiotsync.connections.tokens import DbKiotVietTokenCache, HaravanTokenProvid
 from kiotsync.haravan.client import HaravanClient
 from kiotsync.haravan.oauth import HaravanOAuth
 from kiotsync.haravan.pacing import LeakyBucketPacer
+from kiotsync.httpkit.caller import shared_http
 from kiotsync.httpkit.pacing import PacerRegistry, SlidingWindowPacer
 from kiotsync.inbox.dispatch import HANDLERS, HandlerTable
 from kiotsync.kiotviet.auth import TokenCache
@@ -84,10 +85,11 @@ class Queue:
 
 
 class ClientCache:
-    """Platform clients kept for reuse (an HTTP pool and a TLS context each), least recently
-    used dropped beyond ``size``."""
+    """Platform clients kept for reuse (their token state; the HTTP pool is the process's,
+    shared), least recently used dropped beyond ``size``. A client holds no pool of its own,
+    so a miss costs a few small objects, not a TLS context."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 2048) -> None:
         self.size = size
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -146,6 +148,18 @@ class Wiring:
         # process has one wiring; a test's own wiring starts with empty buckets at its rate).
         self.haravan_pacers: PacerRegistry[LeakyBucketPacer] = PacerRegistry()
         self._clients = ClientCache()
+        # One connection pool per platform for the whole process: every shop's client sends
+        # through it (issue 11: a pool per shop rebuilt SSL contexts on every cache miss).
+        self._pools: dict[str, httpx.Client] = {}
+        self._pools_lock = threading.Lock()
+
+    def http_pool(self, platform: str) -> httpx.Client:
+        """The process's connection pool for ``platform`` (``kiotviet`` or ``haravan``)."""
+        with self._pools_lock:
+            pool = self._pools.get(platform)
+            if pool is None:
+                pool = self._pools[platform] = shared_http(self.transports.get(platform))
+            return pool
 
     # -- KiotViet ------------------------------------------------------------------------------
     def kiotviet_for_credentials(
@@ -163,6 +177,7 @@ class Wiring:
             transport=self.transports.get("kiotviet"),
             token_cache=token_cache,
             get_budget=budget,
+            http=self.http_pool("kiotviet"),
         )
 
     def kiotviet(self, tenant: Tenant) -> KiotVietClient:
@@ -185,6 +200,7 @@ class Wiring:
             client_secret=self.config.haravan_client_secret,
             accounts_url=self.config.haravan_accounts_url,
             transport=self.transports.get("haravan"),
+            http=self.http_pool("haravan"),
         )
 
     def haravan(self, tenant: Tenant) -> HaravanClient:
@@ -197,6 +213,7 @@ class Wiring:
                 webhook_url=self.config.haravan_webhook_url,
                 transport=self.transports.get("haravan"),
                 pacer=self.haravan_pacer(tenant.orgid),
+                http=self.http_pool("haravan"),
             )
 
         # A (re-)install gives a new client, so new tokens and scopes are used at once.
@@ -212,8 +229,13 @@ class Wiring:
         )
 
     def close(self) -> None:
-        """Close the clients this wiring built."""
+        """Close the clients this wiring built, and its connection pools."""
         self._clients.close()
+        with self._pools_lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            pool.close()
 
     def set_haravan_pacer(self, shop_id: str | int, pacer: LeakyBucketPacer) -> None:
         """Use ``pacer`` for the shop from now on (clients built before keep theirs, so they

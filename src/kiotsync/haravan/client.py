@@ -146,6 +146,7 @@ class HaravanClient(ClientBase):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
         provider = (
             StaticTokenProvider(access_token_provider)
@@ -170,6 +171,7 @@ class HaravanClient(ClientBase):
             sleep=sleep,
             clock=clock,
             rng=rng,
+            http=http,
         )
 
     # -- plumbing --------------------------------------------------------------------------

@@ -128,6 +128,7 @@ class HaravanOAuth:
         sleep: Callable[[float], None] = time.sleep,
         leeway_s: float = 60.0,
         cache_ttl_s: float = 3600.0,
+        http: httpx.Client | None = None,
     ) -> None:
         self.client_id = client_id
         self._client_secret = client_secret
@@ -142,6 +143,7 @@ class HaravanOAuth:
             timeout=timeout,
             retry=retry,
             sleep=sleep,
+            http=http,
         )
         self._lock = threading.Lock()
         self._discovery: tuple[float, dict[str, Any]] | None = None

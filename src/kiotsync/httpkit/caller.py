@@ -77,6 +77,21 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
     return max(0.0, when.timestamp() - now())
 
 
+def shared_http(
+    transport: httpx.BaseTransport | None = None, timeout: float | httpx.Timeout = 30.0
+) -> httpx.Client:
+    """A connection pool for one platform's calls. Building one costs an SSL context (most of an
+    idle worker's CPU when every shop's client built its own), so the composition root builds
+    one per platform per process and every shop's client sends through it; headers, timeout
+    and credentials travel with each request."""
+    return httpx.Client(
+        transport=transport,
+        timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    )
+
+
 class ApiCaller:
     def __init__(
         self,
@@ -91,6 +106,7 @@ class ApiCaller:
         rng: random.Random | None = None,
         user_agent: str = "KiotSync/0.1",
         logger: logging.Logger | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
         self.platform = platform
         self.retry = retry or RetryPolicy()
@@ -99,15 +115,16 @@ class ApiCaller:
         self._clock = clock
         self._rng = rng or random.Random()
         self._log = logger or log
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
-            follow_redirects=False,
-        )
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        # ``http``: a connection pool shared by every shop's client of one platform (see
+        # :func:`shared_http`); the caller then does not own it and never closes it.
+        self._owns_http = http is None
+        self._http = http if http is not None else shared_http(transport, self._timeout)
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def request(
         self,
@@ -150,7 +167,13 @@ class ApiCaller:
             response: httpx.Response | None = None
             try:
                 response = self._http.request(
-                    method, url, params=clean_params, json=json, data=data, headers=send_headers
+                    method,
+                    url,
+                    params=clean_params,
+                    json=json,
+                    data=data,
+                    headers={**self._headers, **send_headers},
+                    timeout=self._timeout,
                 )
             except httpx.TransportError as exc:
                 error = self._transport_error(exc, method, path)

@@ -112,6 +112,7 @@ class KiotVietClient(ClientBase):
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
         self.retailer = retailer
         self.client_id = client_id
@@ -126,6 +127,7 @@ class KiotVietClient(ClientBase):
             sleep=sleep,
             clock=clock,
             rng=rng,
+            http=http,
         )
         self.tokens = TokenManager(
             self._caller,
