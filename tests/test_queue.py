@@ -106,3 +106,20 @@ def test_a_periodic_duty_runs_once_per_period_however_many_workers_schedule_it()
         assert HUEY.get("kiotsync:periodic:orders_backstop:20", peek=True) is None  # old slot dropped
     finally:
         HUEY.flush()
+
+
+def test_per_shop_duties_are_spread_over_their_period() -> None:
+    """1,000 shops with a 15-minute duty: about 67 a minute, none of the minutes crowded."""
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    from kiotsync.workers.duties import DutySpec, first_due, phase_s
+
+    spec = DutySpec("connections.check_registrations", 900, "job", list)
+    per_minute = Counter(phase_s(tenant_id, spec.name, 900) // 60 for tenant_id in range(1, 1001))
+    assert len(per_minute) == 15 and max(per_minute.values()) < 100 and min(per_minute.values()) > 40
+    now = datetime(2026, 12, 2, 12, 0, 7, tzinfo=UTC)
+    for tenant_id in range(1, 50):
+        due = first_due(tenant_id, spec, now)
+        assert 0 <= (due - now).total_seconds() < 900
+        assert int(due.timestamp()) % 900 == phase_s(tenant_id, spec.name, 900)

@@ -111,6 +111,43 @@ def test_the_periodic_backstop_polls_every_shop(shop: Shop) -> None:
     assert len(shop.kv_orders_for(order["id"])) == 1
 
 
+def test_each_shop_is_polled_by_its_own_duty_at_its_place_in_the_minute(shop: Shop) -> None:
+    """Issue 11: no sweep of the fleet; the dispatcher wakes one poll per shop when its duty is
+    due (at the shop's phase), then moves the duty one period on."""
+    from datetime import timedelta
+
+    from kiotsync.workers.jobs import dispatch_due
+    from kiotsync.workers.models import Duty
+
+    order = _quiet_order(shop)
+    now = timezone.now()
+    dispatch_due(now - timedelta(seconds=61))  # the shop's duties appear, each at its phase
+    duty = Duty.objects.get(tenant=shop.tenant, name="orders.poll")
+    assert now - timedelta(seconds=61) <= duty.due_at < now
+    assert Duty.objects.filter(tenant=shop.tenant).count() >= 3  # orders, token, registrations…
+    assert dispatch_due(duty.due_at) >= 1  # at its phase: the shop's poll runs
+    shop.settle()
+    assert shop.link(order["id"]).state == OrderLink.State.SYNCED
+    assert len(shop.kv_orders_for(order["id"])) == 1
+    moved = Duty.objects.get(pk=duty.pk)
+    assert moved.due_at == duty.due_at + timedelta(seconds=60) and moved.last_run_at is not None
+    before = Duty.objects.get(pk=duty.pk).due_at
+    dispatch_due(duty.due_at)  # the same instant again: nothing due for this shop
+    assert Duty.objects.get(pk=duty.pk).due_at == before
+
+
+def test_a_shop_that_leaves_has_no_duties(shop: Shop) -> None:
+    from kiotsync.tenants.models import Tenant
+    from kiotsync.workers.jobs import dispatch_due
+    from kiotsync.workers.models import Duty
+
+    dispatch_due()
+    assert Duty.objects.filter(tenant=shop.tenant).exists()
+    Tenant.objects.filter(pk=shop.tenant.pk).update(status=Tenant.Status.UNINSTALLED)
+    dispatch_due()
+    assert not Duty.objects.filter(tenant=shop.tenant).exists()
+
+
 def test_kiotviet_status_found_by_polling_when_its_webhook_is_lost(shop: Shop) -> None:
     order = shop.web_order()
     (kv,) = shop.kv_orders_for(order["id"])

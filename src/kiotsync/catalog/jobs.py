@@ -13,7 +13,8 @@ from huey.exceptions import TaskLockedException
 from kiotsync.bookkeeping.models import StreamState
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import SyncSettings, Tenant
-from kiotsync.wiring import JOBS, get_wiring
+from kiotsync.wiring import JOBS, Wiring, get_wiring
+from kiotsync.workers import duties
 from kiotsync.workers.periodic import single
 
 from . import usecases
@@ -70,27 +71,54 @@ def flush_stock_task(tenant_id: int) -> None:
         flush_stock_task(tenant_id)  # rows that became dirty while the lock was being released
 
 
-@db_periodic_task(crontab(minute="*"))
-@single("auto_sync_poll", 60)
+#: The per-shop polling backstop (a duty: :mod:`kiotsync.workers.duties`).
+POLL_SHOP = "catalog.poll_shop"
+
+
+def _polled_shops() -> list[int]:
+    return list(
+        SyncSettings.objects.filter(
+            auto_sync_enabled=True, tenant__status=Tenant.Status.ACTIVE, tenant__kiotviet__isnull=False
+        ).values_list("tenant_id", flat=True)
+    )
+
+
+def poll_one(tenant: Tenant, wiring: Wiring) -> None:
+    """Poll one shop with Auto-sync on, if its own interval has passed since the last poll."""
+    settings = SyncSettings.objects.filter(tenant=tenant, auto_sync_enabled=True).first()
+    if settings is None or not hasattr(tenant, "kiotviet"):
+        return
+    state = StreamState.objects.filter(tenant=tenant, stream=StreamState.Stream.PRODUCTS_KV_TO_HV).first()
+    last = state.updated_at if state else None
+    if last and (timezone.now() - last).total_seconds() < settings.auto_sync_interval_minutes * 60 - 5:
+        return
+    with tenant_context(tenant):
+        try:
+            usecases.poll(tenant, wiring)
+        except usecases.NotConfigured:
+            return
+        except Exception:
+            log.exception("auto-sync poll failed")
+
+
+@JOBS.register(POLL_SHOP)
+@db_task()
+def poll_shop_task(tenant_id: int) -> None:
+    tenant = _active(tenant_id)
+    if tenant is not None:
+        poll_one(tenant, get_wiring())
+
+
+duties.register("catalog.poll", 60, POLL_SHOP, _polled_shops)
+
+
+@db_task()
 def auto_sync_poll() -> None:
-    """Polling backstop for shops with Auto-sync on, each at its own interval."""
+    """Every shop with Auto-sync on, at once (tests and the chaos harness; in production each
+    shop is polled by its own duty)."""
     wiring = get_wiring()
-    now = timezone.now()
-    for settings in SyncSettings.objects.select_related("tenant").filter(
-        auto_sync_enabled=True, tenant__status=Tenant.Status.ACTIVE, tenant__kiotviet__isnull=False
-    ):
-        tenant = settings.tenant
-        state = StreamState.objects.filter(tenant=tenant, stream=StreamState.Stream.PRODUCTS_KV_TO_HV).first()
-        last = state.updated_at if state else None
-        if last and (now - last).total_seconds() < settings.auto_sync_interval_minutes * 60 - 5:
-            continue
-        with tenant_context(tenant):
-            try:
-                usecases.poll(tenant, wiring)
-            except usecases.NotConfigured:
-                continue
-            except Exception:
-                log.exception("auto-sync poll failed")
+    for tenant in Tenant.objects.filter(pk__in=_polled_shops()):
+        poll_one(tenant, wiring)
 
 
 @db_periodic_task(crontab(minute="*"))

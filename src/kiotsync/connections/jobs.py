@@ -1,49 +1,87 @@
-"""Connection upkeep (Huey, periodic): shop tokens renewed before they expire, webhook
-registrations kept alive on both platforms. Thin shells over :mod:`.tokens` and
-:mod:`.registrations`; one shop's failure never stops the others."""
+"""Connection upkeep (Huey): shop tokens renewed before they expire, webhook registrations
+kept alive on both platforms. Each is a per-shop duty (:mod:`kiotsync.workers.duties`), spread
+over its 15 minutes; the whole-fleet functions remain for tests and operators. Thin shells
+over :mod:`.tokens` and :mod:`.registrations`; one shop's failure never stops the others."""
 
 from __future__ import annotations
 
 import logging
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_task
 
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import HaravanInstallation, Tenant
-from kiotsync.wiring import get_wiring
-from kiotsync.workers.periodic import single
+from kiotsync.wiring import JOBS, get_wiring
+from kiotsync.workers import duties
 
 from .registrations import check_tenant
 from .tokens import refresh_if_needed
 
 log = logging.getLogger(__name__)
 
-
-@db_periodic_task(crontab(minute="*/15"))
-@single("refresh_haravan_tokens", 900)
-def refresh_haravan_tokens() -> None:
-    """Renew every shop token that expires within the refresh margin."""
-    oauth = get_wiring().haravan_oauth()
-    for install in HaravanInstallation.objects.select_related("tenant").filter(
-        tenant__status=Tenant.Status.ACTIVE
-    ):
-        with tenant_context(install.tenant):
-            try:
-                refresh_if_needed(install.tenant, oauth)
-            except Exception:  # one shop's failure must not stop the others
-                log.exception("token refresh failed")
+REFRESH_TOKEN = "connections.refresh_token"
+CHECK_REGISTRATIONS = "connections.check_registrations"
+PERIOD_S = 900
 
 
-@db_periodic_task(crontab(minute="*/15"))
-@single("check_webhook_registrations", 900)
-def check_webhook_registrations() -> None:
-    """Register again, on both platforms, webhooks that were switched off or lost."""
-    wiring = get_wiring()
-    topics = wiring.handlers.haravan_topics()
-    for tenant in Tenant.objects.filter(status=Tenant.Status.ACTIVE):
+def _installed_shops() -> list[int]:
+    return list(
+        HaravanInstallation.objects.filter(tenant__status=Tenant.Status.ACTIVE).values_list(
+            "tenant_id", flat=True
+        )
+    )
+
+
+def _active_shops() -> list[int]:
+    return list(Tenant.objects.filter(status=Tenant.Status.ACTIVE).values_list("pk", flat=True))
+
+
+def _refresh(tenant: Tenant) -> None:
+    with tenant_context(tenant):
         try:
-            check_tenant(tenant, wiring, topics)
+            refresh_if_needed(tenant, get_wiring().haravan_oauth())
         except Exception:  # one shop's failure must not stop the others
-            with tenant_context(tenant):
-                log.exception("webhook registration check failed")
+            log.exception("token refresh failed")
+
+
+def _check(tenant: Tenant) -> None:
+    wiring = get_wiring()
+    try:
+        check_tenant(tenant, wiring, wiring.handlers.haravan_topics())
+    except Exception:  # one shop's failure must not stop the others
+        with tenant_context(tenant):
+            log.exception("webhook registration check failed")
+
+
+@JOBS.register(REFRESH_TOKEN)
+@db_task()
+def refresh_token_task(tenant_id: int) -> None:
+    """Renew one shop's Haravan token if it expires within the refresh margin."""
+    tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()
+    if tenant is not None:
+        _refresh(tenant)
+
+
+@JOBS.register(CHECK_REGISTRATIONS)
+@db_task()
+def check_registrations_task(tenant_id: int) -> None:
+    """Register again, on both platforms, one shop's webhooks that were switched off or lost."""
+    tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()
+    if tenant is not None:
+        _check(tenant)
+
+
+duties.register("connections.refresh_token", PERIOD_S, REFRESH_TOKEN, _installed_shops)
+duties.register("connections.check_registrations", PERIOD_S, CHECK_REGISTRATIONS, _active_shops)
+
+
+def refresh_haravan_tokens() -> None:
+    """Every shop's token at once."""
+    for tenant in Tenant.objects.filter(pk__in=_installed_shops()):
+        _refresh(tenant)
+
+
+def check_webhook_registrations() -> None:
+    """Every shop's registrations at once."""
+    for tenant in Tenant.objects.filter(pk__in=_active_shops()):
+        _check(tenant)

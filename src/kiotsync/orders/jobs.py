@@ -11,6 +11,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kiotsync.tenants.models import KiotVietConnection, Tenant
 from kiotsync.wiring import JOBS, get_wiring
+from kiotsync.workers import duties
 from kiotsync.workers.periodic import single
 
 from . import importer, polling, usecases
@@ -32,8 +33,41 @@ def import_orders(tenant_id: int, since: str) -> None:
         importer.import_since(tenant, date.fromisoformat(since), get_wiring())
 
 
+#: The per-shop order poll (a duty: :mod:`kiotsync.workers.duties`).
+POLL_SHOP = "orders.poll_shop"
+
+
+def _connected_shops() -> list[int]:
+    return list(
+        KiotVietConnection.objects.filter(tenant__status=Tenant.Status.ACTIVE).values_list(
+            "tenant_id", flat=True
+        )
+    )
+
+
+@JOBS.register(POLL_SHOP)
+@db_task()
+def poll_shop(tenant_id: int) -> None:
+    """Poll one shop's orders on both platforms (the backstop for lost webhooks)."""
+    conn = (
+        KiotVietConnection.objects.select_related("tenant")
+        .filter(tenant_id=tenant_id, tenant__status=Tenant.Status.ACTIVE)
+        .first()
+    )
+    if conn is None:
+        return
+    try:
+        polling.poll_tenant(conn.tenant, get_wiring())
+    except Exception:
+        log.exception("order poll failed for %s", conn.tenant.orgid)
+
+
+duties.register("orders.poll", 60, POLL_SHOP, _connected_shops)
+
+
 def backstop() -> None:
-    """Poll every connected shop, then wake retries that are due and triggers that were lost."""
+    """Poll every connected shop at once, then wake what is due (tests and benchmarks; in
+    production each shop is polled by its own duty and :func:`orders_due` runs each minute)."""
     wiring = get_wiring()
     for conn in KiotVietConnection.objects.select_related("tenant").filter(
         tenant__status=Tenant.Status.ACTIVE
@@ -46,6 +80,8 @@ def backstop() -> None:
 
 
 @db_periodic_task(crontab(minute="*"))
-@single("orders_backstop", 60)
-def orders_backstop() -> None:
-    backstop()
+@single("orders_due", 60)
+def orders_due() -> None:
+    """Wake retries that are due and triggers that were lost (indexed rows only: its cost is
+    the orders waiting, not the number of shops)."""
+    usecases.run_due(get_wiring())

@@ -27,3 +27,18 @@ class QueueProbe(models.Model):
     resent_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     latency_s = models.FloatField(null=True, blank=True)
+
+
+class Duty(models.Model):
+    """A periodic duty of one shop (poll its orders, poll its catalogue, refresh its token,
+    check its webhook registrations…) and when it is next due. Duties are spread over their
+    period by shop (see :mod:`kiotsync.workers.duties`), so a minute's work is the shops due in
+    that minute, not a sweep of the fleet."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    due_at = models.DateTimeField(db_index=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="duty_unique")]
