@@ -123,3 +123,30 @@ def test_per_shop_duties_are_spread_over_their_period() -> None:
         due = first_due(tenant_id, spec, now)
         assert 0 <= (due - now).total_seconds() < 900
         assert int(due.timestamp()) % 900 == phase_s(tenant_id, spec.name, 900)
+
+
+def test_an_order_queued_behind_catalogue_work_is_taken_first() -> None:
+    """Lanes (workers/lanes.py): on both queues (SqliteHuey, PriorityRedisHuey) the most urgent
+    waiting task is dequeued first — an order, then a webhook, stock, … catalogue jobs last."""
+    from huey.contrib.djhuey import HUEY
+
+    from kiotsync.catalog.jobs import flush_stock_task, run_job_task
+    from kiotsync.inbox.jobs import process_inbound
+    from kiotsync.orders.jobs import sync_order
+
+    HUEY.immediate = False
+    HUEY.flush()
+    try:
+        for job_id in range(5):
+            run_job_task(job_id)  # a morning of Sync now
+        flush_stock_task(7)
+        process_inbound(8)
+        sync_order(9)
+        taken = []
+        while (task := HUEY.dequeue()) is not None:
+            taken.append(task.name.rsplit(".", 1)[-1])
+        assert taken[:3] == ["sync_order", "process_inbound", "flush_stock_task"], taken
+        assert taken[3:] == ["run_job_task"] * 5
+    finally:
+        HUEY.flush()
+        HUEY.immediate = True

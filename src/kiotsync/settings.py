@@ -30,6 +30,8 @@ CSRF_COOKIE_SAMESITE = _SECURITY["CSRF_COOKIE_SAMESITE"]
 LANGUAGE_COOKIE_SAMESITE = _SECURITY["LANGUAGE_COOKIE_SAMESITE"]
 KIOTSYNC_CSP = _SECURITY["KIOTSYNC_CSP"]
 KIOTSYNC_FRAMED = _SECURITY["KIOTSYNC_FRAMED"]
+# ``/metrics``: the bearer token it asks for; empty: loopback callers only (kiotsync.metrics).
+KIOTSYNC_METRICS_TOKEN = CONFIG.metrics_token
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "kiotsync.catalog",
     "kiotsync.orders",
     "kiotsync.reconcile",
+    "kiotsync.metrics",
     "kiotsync.web",
 ]
 
@@ -88,7 +91,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if CONFIG.is_redis_queue:
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        # Priorities are the lanes of workers/lanes.py (a sorted set; plain RedisHuey ignores them).
+        "huey_class": "huey.PriorityRedisHuey",
         "name": "kiotsync",
         "url": CONFIG.queue_url,
         "immediate": False,

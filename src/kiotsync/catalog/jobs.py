@@ -14,7 +14,7 @@ from kiotsync.bookkeeping.models import StreamState
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import JOBS, Wiring, get_wiring
-from kiotsync.workers import duties
+from kiotsync.workers import duties, lanes
 from kiotsync.workers.periodic import single
 
 from . import usecases
@@ -28,13 +28,13 @@ def _active(tenant_id: int) -> Tenant | None:
 
 
 @JOBS.register(usecases.RUN_JOB)
-@db_task(retries=3, retry_delay=30)
+@db_task(retries=3, retry_delay=30, priority=lanes.JOBS)
 def run_job_task(job_id: int) -> None:
     usecases.run_job(job_id, get_wiring())
 
 
 @JOBS.register(usecases.REFRESH_MIRRORS)
-@db_task(retries=3, retry_delay=30)
+@db_task(retries=3, retry_delay=30, priority=lanes.JOBS)
 def refresh_mirrors_task(tenant_id: int) -> None:
     tenant = _active(tenant_id)
     if tenant is not None:
@@ -43,7 +43,7 @@ def refresh_mirrors_task(tenant_id: int) -> None:
 
 
 @JOBS.register(usecases.SYNC_GROUP)
-@db_task(retries=3, retry_delay=15)
+@db_task(retries=3, retry_delay=15, priority=lanes.PRODUCTS)
 def sync_group_task(tenant_id: int, kv_ids: list[int], retry: int = 0) -> None:
     tenant = _active(tenant_id)
     if tenant is None:
@@ -56,7 +56,7 @@ def sync_group_task(tenant_id: int, kv_ids: list[int], retry: int = 0) -> None:
 
 
 @JOBS.register(usecases.FLUSH_STOCK)
-@db_task(retries=5, retry_delay=5)
+@db_task(retries=5, retry_delay=5, priority=lanes.STOCK)
 def flush_stock_task(tenant_id: int) -> None:
     """Coalesced: one flush per shop at a time; it loops until no dirty stock is left."""
     tenant = _active(tenant_id)
@@ -102,7 +102,7 @@ def poll_one(tenant: Tenant, wiring: Wiring) -> None:
 
 
 @JOBS.register(POLL_SHOP)
-@db_task()
+@db_task(priority=lanes.BACKSTOP)
 def poll_shop_task(tenant_id: int) -> None:
     tenant = _active(tenant_id)
     if tenant is not None:

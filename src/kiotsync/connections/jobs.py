@@ -12,7 +12,7 @@ from huey.contrib.djhuey import db_task
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import HaravanInstallation, Tenant
 from kiotsync.wiring import JOBS, get_wiring
-from kiotsync.workers import duties
+from kiotsync.workers import duties, lanes
 
 from .registrations import check_tenant
 from .tokens import refresh_if_needed
@@ -54,7 +54,7 @@ def _check(tenant: Tenant) -> None:
 
 
 @JOBS.register(REFRESH_TOKEN)
-@db_task()
+@db_task(priority=lanes.TOKENS)
 def refresh_token_task(tenant_id: int) -> None:
     """Renew one shop's Haravan token if it expires within the refresh margin."""
     tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()
@@ -63,7 +63,7 @@ def refresh_token_task(tenant_id: int) -> None:
 
 
 @JOBS.register(CHECK_REGISTRATIONS)
-@db_task()
+@db_task(priority=lanes.BACKSTOP)
 def check_registrations_task(tenant_id: int) -> None:
     """Register again, on both platforms, one shop's webhooks that were switched off or lost."""
     tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()

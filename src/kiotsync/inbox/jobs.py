@@ -7,13 +7,14 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kiotsync.wiring import JOBS, get_wiring
+from kiotsync.workers import lanes
 from kiotsync.workers.periodic import single
 
 from . import dispatch
 
 
 @JOBS.register(dispatch.PROCESS_JOB)
-@db_task(retries=5, retry_delay=10)  # type: ignore[untyped-decorator]
+@db_task(retries=5, retry_delay=10, priority=lanes.WEBHOOKS)  # type: ignore[untyped-decorator]
 def process_inbound(event_id: int) -> None:
     wiring = get_wiring()
     dispatch.process_event(event_id, wiring, wiring.handlers)

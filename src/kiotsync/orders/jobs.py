@@ -11,7 +11,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kiotsync.tenants.models import KiotVietConnection, Tenant
 from kiotsync.wiring import JOBS, get_wiring
-from kiotsync.workers import duties
+from kiotsync.workers import duties, lanes
 from kiotsync.workers.periodic import single
 
 from . import importer, polling, usecases
@@ -20,13 +20,13 @@ log = logging.getLogger(__name__)
 
 
 @JOBS.register(usecases.SYNC_ORDER)
-@db_task()
+@db_task(priority=lanes.ORDERS)
 def sync_order(link_id: int) -> None:
     usecases.sync_link(link_id, get_wiring())
 
 
 @JOBS.register(importer.IMPORT_JOB)
-@db_task()
+@db_task(priority=lanes.JOBS)
 def import_orders(tenant_id: int, since: str) -> None:
     tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()
     if tenant is not None:
@@ -46,7 +46,7 @@ def _connected_shops() -> list[int]:
 
 
 @JOBS.register(POLL_SHOP)
-@db_task()
+@db_task(priority=lanes.BACKSTOP)
 def poll_shop(tenant_id: int) -> None:
     """Poll one shop's orders on both platforms (the backstop for lost webhooks)."""
     conn = (
