@@ -153,6 +153,11 @@ def _run(
     RetryPolicy.backoff = lambda self, attempt, rng=None: plain_backoff(self, attempt, rng) / scale  # type: ignore[method-assign]
     customers = [_customer(rng, i) for i in range(args.customers)]
     tenant = Tenant.objects.get(pk=shop.tenant_id)
+    # The shop's customers are mirrored once after connecting (the per-shop duty
+    # ``orders.customers``), before the sale starts, as in production.
+    from kiotsync.orders import customers as kv_customers
+
+    kv_customers.read_all(tenant, wiring.kiotviet(tenant))
     for platform in ("kv", "hv"):
         getattr(emulators, platform)("POST", "/faults", json={"faults": fault_rules(args.faults, scale)})
     kv_seq, hv_seq = emulators.last_seq("kiotviet"), emulators.last_seq("haravan")
@@ -231,6 +236,7 @@ def _run(
         e for e in hv_log if e["path"].startswith("/com/")
     ]
     failed = [e for e in api if e.get("fault")]
+    kv_gets = [e for e in kv_log if e["method"] == "GET" and not e["path"].startswith("/connect")]
     states = Counter(OrderLink.objects.filter(tenant_id=shop.tenant_id).values_list("state", flat=True))
     result: dict[str, Any] = {
         "scenario": "orders",
@@ -246,6 +252,9 @@ def _run(
             "kiotviet": harness.summarize_calls([e for e in kv_log if not e["path"].startswith("/connect")]),
             "haravan": harness.summarize_calls([e for e in hv_log if e["path"].startswith("/com/")]),
         },
+        # The KiotViet GET budget (5,000 an hour per retailer): GETs per pushed order, and by path.
+        "kiotviet_gets_per_order": round(len(kv_gets) / max(1, figures["pushed"]), 3),
+        "kiotviet_gets_by_path": dict(Counter(_path_kind(e["path"]) for e in kv_gets)),
         "arrival_s": round(arrival_s, 2),
         "wall_s": round(wall, 2),
         "polls": polls[0],
@@ -258,9 +267,15 @@ def _run(
     say(
         f"pushed {figures['pushed']}/{args.orders}, duplicates {figures['duplicates']}, missing {figures['missing']}; "
         f"latency p50 {figures['latency_s']['p50']} s, p95 {figures['latency_s']['p95']} s (real); "
-        f"{len(failed)}/{len(api)} API calls failed ({result['api_fault_rate']:.1%}); wall {wall:.1f}s"
+        f"{len(failed)}/{len(api)} API calls failed ({result['api_fault_rate']:.1%}); "
+        f"{result['kiotviet_gets_per_order']} KiotViet GETs per order; wall {wall:.1f}s"
     )
     return result
+
+
+def _path_kind(path: str) -> str:
+    """``/orders/123`` → ``/orders/{id}`` (ids folded, so the counts group by endpoint)."""
+    return "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
 
 
 def _consumer_settings() -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from kiotsync.core import orders as core
 from kiotsync.haravan.client import HaravanClient
@@ -21,6 +21,15 @@ from . import wire
 
 #: ``codPaymentMethod`` recorded on a KiotViet invoice when Haravan says COD was collected (guess).
 COD_COLLECTED_METHOD = "Transfer"
+
+
+class Customers(Protocol):
+    """Where the executor finds a customer by phone (a mirror: no GET per order) and tells
+    which customer KiotViet created with an order."""
+
+    def find(self, phone: str, branch_id: int | None) -> int | None: ...
+
+    def created(self, customer_id: int | None, phone: str, branch_id: int | None) -> None: ...
 
 
 @dataclass
@@ -43,8 +52,10 @@ class Executor:
         hv_order_id: int | None,
         kv_order_id: int | None,
         branch_id: int | None,
+        customers: Customers | None = None,
     ) -> None:
         self._kv = kv
+        self._customers = customers
         self._hv = hv
         self.hv_order_id = hv_order_id
         self.kv_order_id = kv_order_id
@@ -119,12 +130,17 @@ class Executor:
     def _create_kv_order(self, draft: core.KvOrderDraft) -> Outcome:
         kv = self._kv()
         customer_id = None
-        if draft.customer.phone:
-            found = kv.find_customers_by_phone(draft.customer.phone)
+        phone = draft.customer.phone
+        if phone and self._customers is not None:
+            customer_id = self._customers.find(phone, draft.branch_id)
+        elif phone:
+            found = kv.find_customers_by_phone(phone)
             same_branch = [c for c in found if c.branch_id in (None, draft.branch_id)]
             pick = (same_branch or found)[:1]
             customer_id = pick[0].id if pick else None
         order = kv.create_order(wire.kv_order_body(draft, customer_id))
+        if phone and customer_id is None and self._customers is not None:
+            self._customers.created(order.customer_id, phone, draft.branch_id)  # made inline
         return Outcome(new_id=order.id, code=order.code or "", kv_order=order.raw, touched_kv=False)
 
     def _create_hv_order(self, draft: core.HvOrderDraft) -> Outcome:

@@ -14,7 +14,8 @@ from kiotsync.wiring import JOBS, get_wiring
 from kiotsync.workers import duties, lanes
 from kiotsync.workers.periodic import single
 
-from . import importer, polling, usecases
+from . import customers, importer, polling, usecases
+from .models import KvCustomerMirror
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,38 @@ def poll_shop(tenant_id: int) -> None:
 
 
 duties.register("orders.poll", 60, POLL_SHOP, _connected_shops)
+
+
+#: The one full read of a shop's KiotViet customers (:mod:`.customers`).
+READ_CUSTOMERS = "orders.read_customers"
+
+
+def _shops_without_customers() -> list[int]:
+    return list(
+        KiotVietConnection.objects.filter(tenant__status=Tenant.Status.ACTIVE)
+        .exclude(tenant_id__in=KvCustomerMirror.objects.filter(complete=True).values("tenant_id"))
+        .values_list("tenant_id", flat=True)
+    )
+
+
+@JOBS.register(READ_CUSTOMERS)
+@db_task(priority=lanes.JOBS)
+def read_customers(tenant_id: int) -> None:
+    """Mirror one shop's KiotViet customers (then orders find them without a GET)."""
+    conn = (
+        KiotVietConnection.objects.select_related("tenant")
+        .filter(tenant_id=tenant_id, tenant__status=Tenant.Status.ACTIVE)
+        .first()
+    )
+    if conn is None or KvCustomerMirror.objects.filter(tenant_id=tenant_id, complete=True).exists():
+        return
+    try:
+        customers.read_all(conn.tenant, get_wiring().kiotviet(conn.tenant))
+    except Exception:  # orders keep looking customers up by phone meanwhile
+        log.exception("customer read failed for %s", conn.tenant.orgid)
+
+
+duties.register("orders.customers", 600, READ_CUSTOMERS, _shops_without_customers)
 
 
 def backstop() -> None:

@@ -139,3 +139,27 @@ class OrderEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["link", "at"])]
         ordering = ["at", "id"]
+
+
+class KvCustomer(models.Model):
+    """KiotViet's customers by phone (a mirror, so pushing an order needs no look-up GET:
+    issue 11, the GET budget). Filled by one full read, kept fresh by deltas, and by the
+    customers KiotViet creates with our orders."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    kv_id = models.BigIntegerField()
+    phone = models.CharField(max_length=32)  # digits, normalised
+    branch_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "kv_id"], name="kvcustomer_unique")]
+        indexes = [models.Index(fields=["tenant", "phone"], name="kvcustomer_phone")]
+
+
+class KvCustomerMirror(models.Model):
+    """How far :class:`KvCustomer` is: the full read done, the delta cursor, the last refresh."""
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    complete = models.BooleanField(default=False)
+    cursor = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from kiotsync.tenants.models import RetailerSwitch, Tenant
 
-from .models import OrderFeed, OrderLink
+from .models import KvCustomer, KvCustomerMirror, OrderFeed, OrderLink
 
 
 def retire_orders(sender: object, tenant: Tenant, switch: RetailerSwitch, **kwargs: Any) -> dict[str, Any]:
@@ -20,6 +20,8 @@ def retire_orders(sender: object, tenant: Tenant, switch: RetailerSwitch, **kwar
         kv_surcharge_id=None,
         kv_meta_checked_at=None,
     )
+    KvCustomer.objects.filter(tenant=tenant).delete()  # the old retailer's customers
+    KvCustomerMirror.objects.filter(tenant=tenant).delete()
     return {
         "orders_in_old_retailer": OrderLink.objects.filter(tenant=tenant, kv_order_id__isnull=False).count()
     }

@@ -38,6 +38,7 @@ from kiotsync.ports import Ports
 from kiotsync.tenants.models import KiotVietConnection, Tenant
 
 from . import display, inputs, lease, recovery, wire
+from .customers import CustomerBook
 from .execute import Executor, Outcome
 from .failures import Failure, classify
 from .ingest import feed_for
@@ -253,6 +254,7 @@ class _Run:
             hv_order_id=link.hv_order_id,
             kv_order_id=link.kv_order_id,
             branch_id=self.settings.branch_id,
+            customers=CustomerBook(self.tenant, self.kv),
         )
         try:
             outcome = executor.run(action)
