@@ -48,6 +48,8 @@ class Config:
     allowed_hosts: tuple[str, ...] = ()
     # Origins allowed to show the app in a frame (e.g. Haravan's admin); empty: none.
     frame_ancestors: tuple[str, ...] = ()
+    # Bearer token for ``/metrics``; empty: answered to loopback callers only (docs/deploy.md).
+    metrics_token: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -103,6 +105,7 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         demo_banner=env.get("KIOTSYNC_DEMO_BANNER", ""),
         allowed_hosts=tuple(_words(env.get("KIOTSYNC_ALLOWED_HOSTS"))),
         frame_ancestors=tuple(_words(env.get("KIOTSYNC_FRAME_ANCESTORS"))),
+        metrics_token=env.get("KIOTSYNC_METRICS_TOKEN", "").strip(),
     )
 
 

@@ -58,6 +58,20 @@ def _health(d: Deployed) -> dict[str, object]:
     return {"status": status, **queue}
 
 
+def _haravan_calls(d: Deployed) -> float:
+    """First attempts answered 2xx, by every process (docs/deploy.md, "Metrics")."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = d.merchant.get("/metrics").text  # the harness calls serve from 127.0.0.1: no token
+    wanted = {"platform": "haravan", "outcome": "2xx", "retry": "no"}
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "kiotsync_http_attempts_total" and s.labels == wanted
+    )
+
+
 def test_deployed_topology(deployed: Deployed) -> None:
     d = deployed
     m, kv, hv, stack = d.merchant, d.kv, d.hv, d.stack
@@ -78,6 +92,7 @@ def test_deployed_topology(deployed: Deployed) -> None:
     d.say("installed, KiotViet connected, settings saved")
 
     # -- Sync now: the catalogue appears on Haravan, once ----------------------------------
+    calls_before = _haravan_calls(d)  # serve's own (sign-in, settings)
     m.sync_now()
     job = _finished(d, SYNC, 90)
     active = {p["code"] for p in kv.all("/products") if p.get("isActive", True)}
@@ -85,6 +100,14 @@ def test_deployed_topology(deployed: Deployed) -> None:
     assert active <= set(skus), f"not on Haravan: {sorted(active - set(skus))}"
     assert max(skus.values()) == 1, {s: n for s, n in skus.items() if n > 1}
     d.say(f"Sync now: {len(active)} KiotViet products on Haravan ({job.text[-80:]})")
+
+    # -- /metrics on serve: the workers' platform calls, added to the database on their beats --
+    calls = wait_for(
+        lambda: (n := _haravan_calls(d)) >= calls_before + len(active) and n,
+        30,
+        "the workers' Haravan calls in /metrics",
+    )
+    d.say(f"/metrics: {calls - calls_before:.0f} Haravan calls of the workers (serve's: {calls_before:.0f})")
 
     # -- Auto-sync on: a stock change in a KiotViet branch reaches Haravan ------------------
     m.set_auto_sync(True)

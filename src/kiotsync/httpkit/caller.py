@@ -11,7 +11,8 @@ Both platform clients build on :class:`ApiCaller`. The platform supplies an *err
    failure; retries according to :class:`RetryPolicy` (never other 4xx; non-idempotent calls
    only when provably not processed),
 4. logs each attempt (method, path, status, ms, attempt) — never headers, query strings or
-   bodies, which carry tokens and personal data.
+   bodies, which carry tokens and personal data — and counts it (:mod:`.metrics`: by platform,
+   outcome and retry, for ``/metrics``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .errors import AuthError, PlatformError, TransientError
+from .metrics import count_attempt
 from .pacing import Pacer
 from .retry import RetryPolicy
 
@@ -222,6 +224,7 @@ class ApiCaller:
         error: PlatformError | None,
     ) -> None:
         ms = (self._clock() - started) * 1000.0
+        count_attempt(self.platform, status, attempt)
         level = logging.INFO if error is None else logging.WARNING
         if not self._log.isEnabledFor(level):
             return
