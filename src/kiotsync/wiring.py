@@ -22,13 +22,14 @@ from typing import Any
 
 import httpx
 
+from kiotsync.bookkeeping.budget import SharedWindowBudget
 from kiotsync.config import Config
 from kiotsync.connections.tokens import DbKiotVietTokenCache, HaravanTokenProvider
 from kiotsync.haravan.client import HaravanClient
 from kiotsync.haravan.oauth import HaravanOAuth
 from kiotsync.haravan.pacing import LeakyBucketPacer
 from kiotsync.httpkit.caller import shared_http
-from kiotsync.httpkit.pacing import PacerRegistry, SlidingWindowPacer
+from kiotsync.httpkit.pacing import PacerRegistry
 from kiotsync.inbox.dispatch import HANDLERS, HandlerTable
 from kiotsync.kiotviet.auth import TokenCache
 from kiotsync.kiotviet.client import KiotVietClient
@@ -143,7 +144,7 @@ class Wiring:
         self.handlers = handlers or HANDLERS
         delays = ORDER_RETRY_DELAYS_S if order_retry_delays is None else order_retry_delays
         self.order_retry_delays: Sequence[float] = tuple(delays)
-        self.kiotviet_budgets: PacerRegistry[SlidingWindowPacer] = PacerRegistry()
+        self.kiotviet_budgets: PacerRegistry[SharedWindowBudget] = PacerRegistry()
         # One leaky bucket per Haravan shop, shared by every client this wiring builds (the
         # process has one wiring; a test's own wiring starts with empty buckets at its rate).
         self.haravan_pacers: PacerRegistry[LeakyBucketPacer] = PacerRegistry()
@@ -165,8 +166,10 @@ class Wiring:
     def kiotviet_for_credentials(
         self, retailer: str, client_id: str, client_secret: str, token_cache: TokenCache | None = None
     ) -> KiotVietClient:
+        # One GET budget per retailer, counted in the database: shared by every process.
         budget = self.kiotviet_budgets.get(
-            f"{retailer}:{client_id}", lambda: SlidingWindowPacer(self.config.kiotviet_get_budget, 3600.0)
+            f"kiotviet:{retailer.lower()}",
+            lambda: SharedWindowBudget(f"kiotviet:{retailer.lower()}", self.config.kiotviet_get_budget),
         )
         return KiotVietClient(
             retailer,

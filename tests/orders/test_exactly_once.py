@@ -180,6 +180,25 @@ def test_create_timing_out_after_kiotviet_committed_is_adopted(shop: Shop) -> No
     assert link.events.filter(kind="adopted", message__contains=kv.code).exists()
 
 
+def test_a_timed_out_create_shown_by_kiotviets_webhook_is_adopted_without_a_lookup(shop: Shop) -> None:
+    """Issue 11 (GET budget): KiotViet's order.update webhook about the order whose answer was
+    lost is evidence enough — the retry adopts it without paging through /orders."""
+    shop.faults(
+        "kiotviet", {"method": "POST", "path": "/orders", "after_commit": True, "status": 504, "count": 1}
+    )
+    mark = int(shop.p.kv_control("GET", "/requests", params={"limit": 1})["last_seq"])
+    order = shop.web_order()
+    shop.settle()
+    shop.retry_due()
+    link = shop.link(order["id"])
+    log = shop.p.kv_control("GET", "/requests", params={"since": mark})["requests"]
+    lookups = [r for r in log if r["method"] == "GET" and r["path"].rstrip("/") == "/orders"]
+    assert lookups == [], lookups  # adopted from the webhook's evidence, no paging lookup
+    (kv,) = shop.kv_orders_for(order["id"])
+    assert link.state == OrderLink.State.SYNCED and link.kv_order_id == kv.id and shop.intent(link) is None
+    assert link.events.filter(kind="adopted", message__contains=kv.code).exists()
+
+
 @pytest.mark.parametrize("webhook", ["lost", "delivered"])
 def test_create_timing_out_after_haravan_committed_is_adopted(hv_shop: Shop, webhook: str) -> None:
     """Found by looking (the webhook is lost), or attached by its own webhook (note attribute)."""

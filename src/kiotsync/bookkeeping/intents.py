@@ -43,6 +43,21 @@ def pending(tenant_id: int, key: str) -> dict[str, Any] | None:
     return None if payload is None else dict(payload)
 
 
+def witness(tenant_id: int, key: str, name: str, value: Any) -> bool:
+    """Record, on a pending intent, that the platform has shown the object (a webhook or a poll
+    carried it): the lookup can then adopt it without asking the platform again. False when no
+    intent is pending for ``key``."""
+    with transaction.atomic():
+        intent = WriteIntent.objects.select_for_update().filter(tenant_id=tenant_id, key=key[:120]).first()
+        if intent is None:
+            return False
+        seen = dict(intent.payload.get("seen") or {})
+        seen[name] = value
+        intent.payload = {**intent.payload, "seen": seen}
+        intent.save(update_fields=["payload"])
+    return True
+
+
 def settle(tenant_id: int, *keys: str) -> None:
     """The outcome is known (created and recorded, adopted, or provably not created)."""
     if keys:

@@ -45,3 +45,16 @@ class WriteIntent(models.Model):
     class Meta:
         db_table = "catalog_writeintent"  # the model moved here from the catalogue app; its table stayed
         constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="writeintent_unique")]
+
+
+class CallCount(models.Model):
+    """Calls spent from a platform budget, per key (a KiotViet retailer) and minute — shared by
+    every process, so the 5,000 GETs an hour of a retailer are counted once however many
+    workers and machines spend them (:mod:`.budget`)."""
+
+    key = models.CharField(max_length=150)
+    minute = models.BigIntegerField()  # minutes since the epoch
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "minute"], name="callcount_unique")]

@@ -18,12 +18,27 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
-__all__ = ["NullPacer", "Pacer", "PacerRegistry", "SlidingWindowPacer"]
+__all__ = ["URGENT", "NullPacer", "Pacer", "PacerRegistry", "SlidingWindowPacer", "urgent_calls"]
+
+#: Set while calls serve an order (pushing it, reading its state): a shared budget lets them
+#: spend its reserve (see ``kiotsync.bookkeeping.budget``).
+URGENT: ContextVar[bool] = ContextVar("kiotsync_urgent_calls", default=False)
+
+
+@contextmanager
+def urgent_calls() -> Iterator[None]:
+    token = URGENT.set(True)
+    try:
+        yield
+    finally:
+        URGENT.reset(token)
 
 
 class Pacer(Protocol):

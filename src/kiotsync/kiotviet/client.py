@@ -26,7 +26,7 @@ import httpx
 from kiotsync.httpkit.caller import ApiCaller, ClientBase, decode_json
 from kiotsync.httpkit.dates import format_kiotviet
 from kiotsync.httpkit.errors import AuthError, ForbiddenError, NotFoundError, ValidationError
-from kiotsync.httpkit.pacing import PacerRegistry, SlidingWindowPacer
+from kiotsync.httpkit.pacing import Pacer, PacerRegistry, SlidingWindowPacer
 from kiotsync.httpkit.phones import normalize_phone, same_phone
 from kiotsync.httpkit.retry import RetryPolicy
 from kiotsync.httpkit.wire import Wire
@@ -104,7 +104,7 @@ class KiotVietClient(ClientBase):
         token_cache: TokenCache | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
-        get_budget: SlidingWindowPacer | None = None,
+        get_budget: Pacer | None = None,
         get_limit_per_hour: int = GET_LIMIT_PER_HOUR,
         budget_window_s: float = 3600.0,
         page_size: int = MAX_PAGE_SIZE,

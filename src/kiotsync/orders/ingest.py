@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from kiotsync.bookkeeping import intents
 from kiotsync.core import orders as core
 from kiotsync.haravan.models import Order as HvOrderWire
 from kiotsync.kiotviet.models import Invoice as KvInvoiceWire
@@ -228,6 +229,8 @@ def _ingest_kiotviet_order(
                 link.kv_snapshot = {"order": dict(wire.raw), "invoices": link.kv_snapshot.get("invoices", [])}
         if link.kv_order_id is None and hv_id is not None:
             changed = True  # our order whose creation answer may be lost: let the sync look
+            # …and tell it what was seen, so it adopts the order without a lookup GET.
+            intents.witness(tenant.pk, f"order:create:{link.pk}", str(wire.id), dict(wire.raw))
         if forced and not link.forced:
             link.forced = True
             changed = True

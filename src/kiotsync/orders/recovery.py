@@ -80,7 +80,13 @@ def _recover_kv_order(run: Run, intent: Mapping[str, Any], since: Any) -> None:
         return  # the answer was stored after all
     if link.hv_created_at:
         since = max(since, link.hv_created_at - LOOKUP_MARGIN)
-    found = run.kv().find_orders_by_description(str(intent["marker"]), modified_since=since)
+    # KiotViet's own webhook (or the poll) may already have shown the order: no lookup needed.
+    seen = [
+        KvOrderWire.from_wire(raw) for raw in (intent.get("seen") or {}).values() if isinstance(raw, Mapping)
+    ]
+    found = [o for o in seen if core.parse_marker(o.description) == link.hv_order_id and o.id != replaces]
+    if not found:
+        found = run.kv().find_orders_by_description(str(intent["marker"]), modified_since=since)
     found = [o for o in found if core.parse_marker(o.description) == link.hv_order_id]
     if replaces is not None:  # creating again: the cancelled copies are not it
         found = [

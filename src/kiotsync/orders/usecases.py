@@ -32,6 +32,7 @@ from kiotsync.bookkeeping import intents
 from kiotsync.core import orders as core
 from kiotsync.haravan.client import HaravanClient
 from kiotsync.httpkit.errors import NotFoundError, PlatformError, ValidationError
+from kiotsync.httpkit.pacing import urgent_calls
 from kiotsync.kiotviet.client import KiotVietClient
 from kiotsync.logs import tenant_context
 from kiotsync.ports import Ports
@@ -470,7 +471,8 @@ def sync_link(link_id: int, ports: Ports) -> None:
         return
     for i in range(MAX_RUNS):
         try:
-            _run_once(link_id, ports)
+            with urgent_calls():  # an order may spend the GET budget's reserve
+                _run_once(link_id, ports)
         except Exception:
             log.exception("order sync %s crashed", link_id)
             OrderLink.objects.filter(pk=link_id).update(
