@@ -1,6 +1,9 @@
 """What a reconciliation compares, kind by kind. Each check reads the platforms through the
 shop's clients (within their budgets), returns the drifts it found, and heals those it may
-(``heal``: the merchant lets KiotSync act on its own — Auto-sync on)."""
+(``heal``: the merchant lets KiotSync act on its own — Auto-sync on). The checks run in order
+(products, orders, then :mod:`.check_fields` and :mod:`.check_stock`) and pass what they learnt
+to the later ones in a :class:`Seen` (what the full KiotViet read found changed: webhooks that
+were lost; the Haravan orders still without a link), which names the causes in words."""
 
 from __future__ import annotations
 
@@ -46,13 +49,25 @@ class Found:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Seen:
+    """What the earlier checks of a run learnt, for the later ones' causes."""
+
+    #: KiotViet rows whose product data the full read found changed (their webhook was lost).
+    kv_rows_changed: set[int] = field(default_factory=set)
+    #: KiotViet rows whose stock the full read found changed (their stock webhook was lost).
+    kv_stock_changed: set[int] = field(default_factory=set)
+    #: Haravan variants on orders of the window that have no link (not healed by this run).
+    unlinked_order_variants: set[int] = field(default_factory=set)
+
+
 def order_window(tenant: Tenant, now: datetime) -> datetime:
     since = sync_since(tenant)
     start = now - ORDER_WINDOW
     return max(start, since) if since else start
 
 
-def check_orders(tenant: Tenant, ports: Ports, *, heal: bool) -> tuple[list[Found], int]:
+def check_orders(tenant: Tenant, ports: Ports, *, heal: bool, seen: Seen) -> tuple[list[Found], int]:
     """Every Haravan order of the window has a link (pushed, waiting, or excluded by a stated
     rule); no Haravan order is in KiotViet twice. Returns the drifts and how many were compared."""
     found: list[Found] = []
@@ -77,6 +92,8 @@ def check_orders(tenant: Tenant, ports: Ports, *, heal: bool) -> tuple[list[Foun
             if got is not None:
                 enqueue(got.link.pk, ports)
                 drift.healed = True
+        if not drift.healed:
+            seen.unlinked_order_variants |= {li.variant_id for li in order.line_items if li.variant_id}
         found.append(drift)
     copies: dict[int, list[str]] = defaultdict(list)
     for kv_order in ports.kiotviet(tenant).list_orders(start, include_delivery=False):
@@ -103,11 +120,13 @@ def check_orders(tenant: Tenant, ports: Ports, *, heal: bool) -> tuple[list[Foun
     return found, len(orders)
 
 
-def check_products(tenant: Tenant, ports: Ports, *, heal: bool) -> tuple[list[Found], int]:
+def check_products(tenant: Tenant, ports: Ports, *, heal: bool, seen: Seen) -> tuple[list[Found], int]:
     """Every active KiotViet row (not excluded) is on Haravan: rows a write has not reached yet
     (a failed or lost create, a row stored while its wake-up was lost) are drift. KiotViet is read
     in full first: a product whose webhook was lost is in no mirror yet."""
-    polling.refresh_kiotviet(tenant, ports, full=True)
+    changes = polling.refresh_kiotviet(tenant, ports, full=True)
+    seen.kv_rows_changed |= changes.rows
+    seen.kv_stock_changed |= changes.stock
     behind = rows_behind(tenant, MAX_ROWS)
     found: list[Found] = []
     if not behind:

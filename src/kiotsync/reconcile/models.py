@@ -40,7 +40,10 @@ class Drift(models.Model):
 
     class Cause(models.TextChoices):
         MISSED_WEBHOOK = "missed_webhook", _("Thông báo (webhook) bị lỡ")
-        HARAVAN_EDIT = "haravan_edit", _("Sửa tay trên Haravan")
+        HARAVAN_EDIT = "haravan_edit", _("Haravan bị sửa tay")
+        STOCK_EDIT = "stock_edit", _("Tồn kho trên Haravan bị sửa tay")
+        STOCK_WEBHOOK = "stock_webhook", _("Thiếu thông báo (webhook) tồn kho từ KiotViet")
+        ORDER_NOT_IN_KV = "order_not_in_kv", _("Đơn Haravan chưa ghi sang KiotViet")
         KIOTVIET_CHANGED = "kiotviet_changed", _("KiotViet đã đổi, chưa ghi sang Haravan")
         WRITE_FAILED = "write_failed", _("Lần ghi trước bị lỗi")
         NOT_SYNCED = "not_synced", _("Chưa đồng bộ (Tự đồng bộ đang tắt)")

@@ -3,8 +3,6 @@ words, a one-click fix for each, and "Đối soát ngay"."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +14,7 @@ from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import get_wiring
 
 from . import usecases
+from .display import drift_rows, kind_counts
 from .models import Drift, ReconcileRun
 
 
@@ -30,13 +29,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     last = usecases.latest(tenant)
     done = ReconcileRun.objects.filter(tenant=tenant).exclude(state=ReconcileRun.State.RUNNING).first()
     drifts = list(Drift.objects.filter(tenant=tenant, run=done)) if done else []
-    kinds = Counter(d.kind for d in drifts if not d.healed and d.fixed_at is None)
     settings = SyncSettings.objects.filter(tenant=tenant).first()
     context = {
         "last": last,
         "done": done,
-        "drifts": drifts,
-        "open_by_kind": [(Drift.Kind(k).label, n) for k, n in sorted(kinds.items())],
+        "drifts": drift_rows(drifts),
+        "by_kind": kind_counts(drifts),
         "running": last is not None and last.state == ReconcileRun.State.RUNNING,
         "heals": bool(settings and settings.auto_sync_enabled),
         "every_minutes": int(usecases.EVERY.total_seconds() // 60),
