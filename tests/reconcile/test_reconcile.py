@@ -123,3 +123,24 @@ def test_an_order_made_twice_in_kiotviet_is_reported_with_its_codes(shop: Platfo
     assert first.code in dup.actual and not dup.healed
     page = client.get("/reconcile/").content.decode()
     assert "Hủy bớt đơn trùng trên KiotViet" in page
+
+
+def test_each_shop_is_reconciled_by_its_own_duty_once_an_hour(shop: Platforms) -> None:
+    """Issue 11: reconciliation is a per-shop duty (no sweep); it runs when the last run is an
+    hour old, so a run the merchant asked for moves the next one on."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kiotsync.workers.jobs import dispatch_due
+    from kiotsync.workers.models import Duty
+
+    now = timezone.now()
+    dispatch_due(now - timedelta(seconds=901))  # the shop's duties appear, each at its phase
+    duty = Duty.objects.get(tenant=_tenant(), name="reconcile")
+    dispatch_due(duty.due_at)
+    assert ReconcileRun.objects.filter(tenant=_tenant()).count() == 1
+    moved = Duty.objects.get(pk=duty.pk)
+    assert moved.due_at == duty.due_at + timedelta(seconds=900)
+    dispatch_due(moved.due_at)  # 15 minutes later: the last run is recent, nothing runs
+    assert ReconcileRun.objects.filter(tenant=_tenant()).count() == 1

@@ -43,6 +43,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=4.0,
         help="emulator speed-up; Haravan leaks 4×scale calls per real second (default 4)",
     )
+    p.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="real milliseconds added to every platform call (a network round trip; default 0)",
+    )
     p.add_argument("--quick", action="store_true", help="smoke run: 40 products × 2 variants")
     p.add_argument("--timeout", type=float, default=3600.0, help="give up after this many seconds")
     p.add_argument(
@@ -95,6 +101,9 @@ def _run(
     # Start from an empty bucket, as a shop that has been quiet for a while would.
     time.sleep(HARAVAN_BUCKET / leak + 0.2)
     pacer = get_wiring().haravan_pacers.get(shop.orgid, lambda: LeakyBucketPacer(HARAVAN_BUCKET, leak))
+    if args.latency_ms:
+        for platform in ("kv", "hv"):
+            getattr(emulators, platform)("PUT", "/config", json={"latency_ms": args.latency_ms})
     waited0 = pacer.waited_s
     kv_seq, hv_seq = emulators.last_seq("kiotviet"), emulators.last_seq("haravan")
     offset = emulators.clock_offset()
@@ -133,6 +142,7 @@ def _run(
         "variants_per_product": args.variants,
         "skus": skus,
         "time_scale": scale,
+        "latency_ms": args.latency_ms,
         "haravan_leak_per_real_s": leak,
         "job_state": job.state,
         "job_message": job.message,

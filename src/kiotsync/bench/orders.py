@@ -254,7 +254,7 @@ def _run(
         },
         # The KiotViet GET budget (5,000 an hour per retailer): GETs per pushed order, and by path.
         "kiotviet_gets_per_order": round(len(kv_gets) / max(1, figures["pushed"]), 3),
-        "kiotviet_gets_by_path": dict(Counter(_path_kind(e["path"]) for e in kv_gets)),
+        "kiotviet_gets_by_path": dict(Counter(_path_kind(e["path"], e.get("query")) for e in kv_gets)),
         "arrival_s": round(arrival_s, 2),
         "wall_s": round(wall, 2),
         "polls": polls[0],
@@ -273,9 +273,13 @@ def _run(
     return result
 
 
-def _path_kind(path: str) -> str:
-    """``/orders/123`` → ``/orders/{id}`` (ids folded, so the counts group by endpoint)."""
-    return "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
+def _path_kind(path: str, query: Any = None) -> str:
+    """``/orders/123`` → ``/orders/{id}`` (ids folded, so the counts group by endpoint); a list
+    read by branch (the polls) is told apart from one across branches (look-ups)."""
+    kind = "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
+    if kind in ("/orders", "/invoices"):
+        kind += " (poll)" if "branchids" in str(query or "").lower() else " (look-up)"
+    return kind
 
 
 def _consumer_settings() -> dict[str, Any]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,6 +47,9 @@ from .models import KvRow, ProductLinkRecord, SyncEvent, VariantLinkRecord
 from .models import RowState as DbState
 
 log = logging.getLogger(__name__)
+
+#: Product creates sent at once by one job (each still waits for the shop's bucket).
+CREATES_IN_FLIGHT = 8
 
 
 @dataclass
@@ -203,7 +208,7 @@ class ProductExecutor:
         self.progress = progress or (lambda n: None)
         self.outcome = Outcome()
         self._ahead: _CallAhead | None = None
-        self._pending: tuple[CreateProduct, Future[HvWireProduct]] | None = None
+        self._pending: deque[tuple[CreateProduct, Future[HvWireProduct]]] = deque()
 
     # -- bookkeeping -------------------------------------------------------------------------
     def _ok(self, rows: Iterable[int]) -> None:
@@ -220,9 +225,9 @@ class ProductExecutor:
 
     # -- actions -----------------------------------------------------------------------------
     def run(self, plan: ProductPlan) -> Outcome:
-        """Run the actions in order. Creates are pipelined one deep (see :meth:`_create`);
-        every other action first waits for the pending create to be recorded."""
-        with _CallAhead() as ahead:
+        """Run the actions in order. Up to :data:`CREATES_IN_FLIGHT` creates are sent at once
+        (see :meth:`_create`); every other action first waits for them to be recorded."""
+        with _CallAhead(CREATES_IN_FLIGHT) as ahead:
             self._ahead = ahead
             try:
                 for action in plan.actions:
@@ -245,24 +250,25 @@ class ProductExecutor:
         return self.outcome
 
     def _create(self, action: CreateProduct) -> None:
-        """Claim ``action`` (its write intent is committed first), send its POST on the helper
-        thread, then record the previous create while this one is in flight: the bookkeeping
-        hides behind the network and the rate limit instead of adding to them."""
+        """Claim ``action`` (its write intent is committed first) and send its POST on a helper
+        thread; record the creates that have answered, in order, while others are in flight.
+        Up to :data:`CREATES_IN_FLIGHT` are in flight, so the shop's rate limit (the pacer the
+        helpers share), not the round-trip time, sets the pace: with 100 ms or more per call
+        one create at a time could not use the bucket's rate."""
         body = self._create_begin(action)
         if self._ahead is None:  # outside ``run``: one at a time
             if body is not None:
                 self._create_end(action, _answer(lambda: self.client.create_product(body)))
             return
-        started = self._ahead.submit(self.client.create_product, body) if body is not None else None
-        self._settle()
-        if started is not None:
-            self._pending = (action, started)
+        if body is not None:
+            self._pending.append((action, self._ahead.submit(self.client.create_product, body)))
+        while self._pending and (self._pending[0][1].done() or len(self._pending) >= CREATES_IN_FLIGHT):
+            self._create_end(*self._pending.popleft())
 
     def _settle(self) -> None:
-        """Record the create whose POST is in flight, if any."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self._create_end(*pending)
+        """Record every create whose POST is in flight, in the order they were sent."""
+        while self._pending:
+            self._create_end(*self._pending.popleft())
 
     def _run_one(self, action: Any) -> None:
         if isinstance(action, LinkProduct):
@@ -502,12 +508,13 @@ def _answer(call: Callable[[], HvWireProduct]) -> Future[HvWireProduct]:
 
 
 class _CallAhead:
-    """One helper thread for HTTP calls made ahead of the bookkeeping. It may touch the
-    database (the token provider reads the installation), so it closes its connections when
-    the block ends."""
+    """Helper threads for HTTP calls made ahead of the bookkeeping. They may touch the database
+    (the token provider reads the installation), so each closes its connections when the block
+    ends."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiotsync-call-ahead")
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = max(1, workers)
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="kiotsync-call-ahead")
         self._used = False
 
     def submit(self, fn: Callable[..., HvWireProduct], *args: Any) -> Future[HvWireProduct]:
@@ -520,7 +527,21 @@ class _CallAhead:
     def __exit__(self, *exc: object) -> None:
         try:
             if self._used:
-                self._pool.submit(db.connections.close_all).result()
+                # One closing task per thread: each waits at the barrier until all have started,
+                # so every thread of the pool takes exactly one.
+                started = list(self._pool._threads)  # only threads that exist hold connections
+                barrier = threading.Barrier(len(started)) if started else None
+
+                def close() -> None:
+                    db.connections.close_all()
+                    if barrier is not None:
+                        try:
+                            barrier.wait(timeout=10)
+                        except threading.BrokenBarrierError:
+                            log.warning("a call-ahead thread did not close its connections in time")
+
+                for done in [self._pool.submit(close) for _ in started]:
+                    done.result()
         finally:
             self._pool.shutdown(wait=True)
 

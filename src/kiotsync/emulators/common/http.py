@@ -10,7 +10,8 @@ Control plane (JSON in and out), common to both emulators:
 - ``POST /_emulator/seed`` — ``{"preset": "demo"|"empty", "seed": 1, ...}`` → credentials
 - ``GET|POST|DELETE /_emulator/faults`` — list / add one (or ``{"faults": [...]}``) / clear
 - ``GET|DELETE /_emulator/requests`` — request log (``?since=&method=&path=&status=&limit=``) / clear
-- ``GET|PUT /_emulator/config`` — ``time_scale`` plus whatever the platform adds
+- ``GET|PUT /_emulator/config`` — ``time_scale``, ``latency_ms`` (real ms added to every API
+  call: a network round trip) plus whatever the platform adds
 - ``POST /_emulator/clock`` — ``{"advance_s": N}`` moves platform time forward
 - ``GET /_emulator/webhooks`` — outgoing delivery attempts; ``POST /_emulator/webhooks/drain``
 Platforms add their own ``/_emulator/...`` helpers through ``control_routes``.
@@ -80,6 +81,8 @@ class EmulatorApp:
         dispatcher: WebhookDispatcher | None = None,
     ) -> None:
         self.clock = clock or Clock()
+        # Real milliseconds added to every API call (network round trip; control calls exempt).
+        self.latency_ms = 0.0
         self.faults = FaultInjector()
         self.log = RequestLog()
         self.webhooks = dispatcher or WebhookDispatcher(self.clock)
@@ -137,6 +140,8 @@ class EmulatorApp:
 
     def _api(self, request: Request) -> Response:
         started = time.monotonic()
+        if self.latency_ms > 0:
+            time.sleep(self.latency_ms / 1000)
         rule = self.faults.take(request.method, request.path)
         response: Response | None = None
         if rule is not None and rule.delay_s:
@@ -237,8 +242,10 @@ class EmulatorApp:
             body = read_json(request) or {}
             if "time_scale" in body:
                 self.clock.set_time_scale(float(body.pop("time_scale")))
+            if "latency_ms" in body:
+                self.latency_ms = max(0.0, float(body.pop("latency_ms")))
             self.control_set_config(body)
-        return {"time_scale": self.clock.time_scale, **self.control_config()}
+        return {"time_scale": self.clock.time_scale, "latency_ms": self.latency_ms, **self.control_config()}
 
     def _ctl_clock(self, request: Request) -> Any:
         if request.method == "POST":
