@@ -81,3 +81,43 @@ def test_a_retailer_switch_forgets_the_old_customers(shop: Shop) -> None:
     retire_orders(None, tenant=shop.tenant, switch=RetailerSwitch())
     assert not KvCustomer.objects.filter(tenant=shop.tenant).exists()
     assert not KvCustomerMirror.objects.filter(tenant=shop.tenant).exists()
+
+
+def _order_lookups(shop: Shop, mark: int) -> list[dict[str, Any]]:
+    log = shop.p.kv_control("GET", "/requests", params={"since": mark})["requests"]
+    return [r for r in log if r["method"] == "GET" and r["path"].rstrip("/") == "/orders"]
+
+
+def test_a_lost_create_is_looked_up_among_its_customers_orders_only(shop: Shop) -> None:
+    """After a create whose answer was lost, the lookup reads only the orders of the customers
+    with the order's phone (one page), and none at all when no customer has it."""
+    known = shop.kv("/customers", name="Khách Quen", contactNumber="0901234567")
+    read_customers(shop.tenant.pk)
+
+    # Refused before KiotViet did anything, by a new customer: no customer, so no order.
+    shop.faults("kiotviet", {"method": "POST", "path": "/orders", "status": 503, "count": 1})
+    mark = _mark(shop)
+    order = shop.web_order(customer={"first_name": "Mới", "phone": "0944111222"}, shipping_address=None)
+    shop.settle()
+    shop.retry_due()
+    assert _order_lookups(shop, mark) == []
+    assert shop.link(order["id"]).state == OrderLink.State.SYNCED
+    assert len(shop.kv_orders_for(order["id"])) == 1
+
+    # Made, answer lost, KiotViet's webhook lost too: one read of that customer's orders.
+    shop.faults(
+        "kiotviet", {"method": "POST", "path": "/orders", "after_commit": True, "status": 504, "count": 1}
+    )
+    shop.p.kv.webhooks.pause()
+    order = shop.web_order(customer={"first_name": "Quen", "phone": "0901234567"}, shipping_address=None)
+    shop.p.kv.webhooks.clear()
+    shop.p.kv.webhooks.resume()
+    mark = _mark(shop)
+    shop.retry_due()
+    link = shop.link(order["id"])
+    lookups = _order_lookups(shop, mark)
+    (kv,) = shop.kv_orders_for(order["id"])
+    assert (
+        link.state == OrderLink.State.SYNCED and link.kv_order_id == kv.id and kv.customer_id == known["id"]
+    )
+    assert len(lookups) == 1 and "customerIds" in lookups[0]["query"], lookups

@@ -80,21 +80,23 @@ def read_all(tenant: Tenant, kv: KiotVietClient) -> int:
     return len(listing)
 
 
-def refresh(tenant: Tenant, kv: KiotVietClient, now: datetime | None = None) -> bool:
-    """Bring the mirror up to date if it is older than :data:`FRESH`; whether it can be used
+def refresh(
+    tenant: Tenant, kv: KiotVietClient, now: datetime | None = None, *, fresh: timedelta = FRESH
+) -> bool:
+    """Bring the mirror up to date if it is older than ``fresh``; whether it can be used
     (False until the full read is done)."""
     now = now or timezone.now()
     mirror = KvCustomerMirror.objects.filter(tenant=tenant).first()
     if mirror is None or not mirror.complete:
         return False
-    if mirror.refreshed_at and now - mirror.refreshed_at < FRESH:
+    if mirror.refreshed_at and now - mirror.refreshed_at < fresh:
         return True
     with transaction.atomic():
         # One refresher at a time; the others use the mirror as it is (seconds old).
         locked = KvCustomerMirror.objects.select_for_update(skip_locked=True).filter(pk=mirror.pk).first()
         if locked is None:
             return True
-        if locked.refreshed_at and now - locked.refreshed_at < FRESH:
+        if locked.refreshed_at and now - locked.refreshed_at < fresh:
             return True
         since = locked.cursor - OVERLAP if locked.cursor else None
         listing = kv.list_customers(since, include_removed=True)
@@ -124,6 +126,16 @@ def customer_id_for(tenant: Tenant, kv: KiotVietClient, phone: str, branch_id: i
     same = [c for c in customers if c.branch_id in (None, branch_id)]
     chosen = (same or customers)[:1]
     return chosen[0].id if chosen else None
+
+
+def ids_with_phone(tenant: Tenant, kv: KiotVietClient, phone: str) -> list[int] | None:
+    """Every KiotViet customer of this phone as of now (the mirror read up to this second), or
+    None when the mirror is not usable yet. An order made with this phone — with a known
+    customer or one created inline with it — has one of them as its customer."""
+    digits = normalize_phone(phone)
+    if not digits or not refresh(tenant, kv, fresh=timedelta(0)):
+        return None
+    return list(KvCustomer.objects.filter(tenant=tenant, phone=digits).values_list("kv_id", flat=True))
 
 
 class CustomerBook:

@@ -288,7 +288,15 @@ class _Run:
         at = timezone.now().isoformat()
         if isinstance(action, core.CreateKvOrder):
             after = core.remember(memory, action)
-            intent = {"kind": "kv_order", "at": at, "marker": action.draft.marker, "memory": after.to_json()}
+            intent = {
+                "kind": "kv_order",
+                "at": at,
+                "marker": action.draft.marker,
+                # The phone narrows a lookup to its customers' orders; only when KiotViet keeps a
+                # customer with the order (a named one: a nameless inline customer may be dropped).
+                "phone": (action.draft.customer.phone or "") if action.draft.customer.name.strip() else "",
+                "memory": after.to_json(),
+            }
             return {**intent, "replaces": action.replaces} if action.replaces is not None else intent
         assert isinstance(action, core.CreateHvOrder)
         return {
