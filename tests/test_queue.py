@@ -150,3 +150,29 @@ def test_an_order_queued_behind_catalogue_work_is_taken_first() -> None:
     finally:
         HUEY.flush()
         HUEY.immediate = True
+
+
+def test_long_jobs_leave_half_the_threads_to_urgent_work() -> None:
+    """A worker runs at most half its threads' worth of long jobs (Sync now, transfers, past
+    orders); one more is put back in the queue a few seconds later and its thread is free."""
+    from huey.contrib.djhuey import HUEY
+
+    from kiotsync.catalog.jobs import run_job_task
+    from kiotsync.workers import slots
+
+    HUEY.immediate = False
+    HUEY.flush()
+    slots.configure(2)
+    try:
+        with slots.long_job_slot() as got:
+            assert got and slots.capacity() == 1
+            run_job_task.call_local(424242)  # a second long job in this process: no slot
+            (task,) = HUEY.pending()  # put back, due a few seconds from now
+            assert task.args == (424242,) and task.eta is not None
+            ran: list[int] = []
+            assert not slots.run_or_requeue(lambda: ran.append(1), lambda delay: None) and ran == []
+        assert slots.run_or_requeue(lambda: ran.append(1), lambda delay: None) and ran == [1]
+    finally:
+        slots.configure(4)
+        HUEY.flush()
+        HUEY.immediate = True

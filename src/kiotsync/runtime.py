@@ -90,6 +90,9 @@ def run_worker(workers: int | None = None, periodic: bool = True) -> None:
     if workers:
         options["workers"] = workers
     options.setdefault("worker_type", "thread")
+    from kiotsync.workers import slots
+
+    slots.configure(int(options.get("workers") or 1))  # long jobs take at most half the threads
     consumer = Consumer(HUEY, periodic=periodic, **options)
     log.info("worker starting: %d tasks registered, %s workers", tasks, options.get("workers"))
     heartbeat = Heartbeat("default", tasks).start()

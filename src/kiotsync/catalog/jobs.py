@@ -14,7 +14,7 @@ from kiotsync.bookkeeping.models import StreamState
 from kiotsync.logs import tenant_context
 from kiotsync.tenants.models import SyncSettings, Tenant
 from kiotsync.wiring import JOBS, Wiring, get_wiring
-from kiotsync.workers import duties, lanes
+from kiotsync.workers import duties, lanes, slots
 from kiotsync.workers.periodic import single
 
 from . import usecases
@@ -30,7 +30,11 @@ def _active(tenant_id: int) -> Tenant | None:
 @JOBS.register(usecases.RUN_JOB)
 @db_task(retries=3, retry_delay=30, priority=lanes.JOBS)
 def run_job_task(job_id: int) -> None:
-    usecases.run_job(job_id, get_wiring())
+    # A long job: at most half of this worker's threads run them (workers/slots.py).
+    slots.run_or_requeue(
+        lambda: usecases.run_job(job_id, get_wiring()),
+        lambda delay: get_wiring().queue.wake_later(delay, usecases.RUN_JOB, job_id),
+    )
 
 
 @JOBS.register(usecases.REFRESH_MIRRORS)

@@ -11,7 +11,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kiotsync.tenants.models import KiotVietConnection, Tenant
 from kiotsync.wiring import JOBS, get_wiring
-from kiotsync.workers import duties, lanes
+from kiotsync.workers import duties, lanes, slots
 from kiotsync.workers.periodic import single
 
 from . import customers, importer, polling, usecases
@@ -31,7 +31,10 @@ def sync_order(link_id: int) -> None:
 def import_orders(tenant_id: int, since: str) -> None:
     tenant = Tenant.objects.filter(pk=tenant_id, status=Tenant.Status.ACTIVE).first()
     if tenant is not None:
-        importer.import_since(tenant, date.fromisoformat(since), get_wiring())
+        slots.run_or_requeue(  # a long job (workers/slots.py)
+            lambda: importer.import_since(tenant, date.fromisoformat(since), get_wiring()),
+            lambda delay: get_wiring().queue.wake_later(delay, importer.IMPORT_JOB, tenant_id, since),
+        )
 
 
 #: The per-shop order poll (a duty: :mod:`kiotsync.workers.duties`).
