@@ -121,19 +121,32 @@ def test_each_shop_is_polled_by_its_own_duty_at_its_place_in_the_minute(shop: Sh
 
     order = _quiet_order(shop)
     now = timezone.now()
-    dispatch_due(now - timedelta(seconds=61))  # the shop's duties appear, each at its phase
+    dispatch_due(now - timedelta(seconds=181))  # the shop's duties appear, each at its phase
     duty = Duty.objects.get(tenant=shop.tenant, name="orders.poll")
-    assert now - timedelta(seconds=61) <= duty.due_at < now
+    assert duty.period_s == 180  # both sides' webhook registrations are healthy: every 3 minutes
+    assert now - timedelta(seconds=181) <= duty.due_at < now
     assert Duty.objects.filter(tenant=shop.tenant).count() >= 3  # orders, token, registrations…
     assert dispatch_due(duty.due_at) >= 1  # at its phase: the shop's poll runs
     shop.settle()
     assert shop.link(order["id"]).state == OrderLink.State.SYNCED
     assert len(shop.kv_orders_for(order["id"])) == 1
     moved = Duty.objects.get(pk=duty.pk)
-    assert moved.due_at == duty.due_at + timedelta(seconds=60) and moved.last_run_at is not None
+    assert moved.due_at == duty.due_at + timedelta(seconds=180) and moved.last_run_at is not None
     before = Duty.objects.get(pk=duty.pk).due_at
     dispatch_due(duty.due_at)  # the same instant again: nothing due for this shop
     assert Duty.objects.get(pk=duty.pk).due_at == before
+
+
+def test_a_shop_whose_webhooks_are_failing_is_polled_every_minute(shop: Shop) -> None:
+    from kiotsync.tenants.models import KiotVietConnection
+    from kiotsync.workers.jobs import dispatch_due
+    from kiotsync.workers.models import Duty
+
+    dispatch_due()
+    assert Duty.objects.get(tenant=shop.tenant, name="orders.poll").period_s == 180
+    KiotVietConnection.objects.filter(tenant=shop.tenant).update(webhooks_error="KiotViet từ chối đăng ký")
+    dispatch_due()
+    assert Duty.objects.get(tenant=shop.tenant, name="orders.poll").period_s == 60
 
 
 def test_a_shop_that_leaves_has_no_duties(shop: Shop) -> None:

@@ -79,12 +79,14 @@ def flush_stock_task(tenant_id: int) -> None:
 POLL_SHOP = "catalog.poll_shop"
 
 
-def _polled_shops() -> list[int]:
-    return list(
-        SyncSettings.objects.filter(
+def _polled_shops() -> dict[int, int]:
+    """Shops with Auto-sync on, each polled at its own interval (the setting, in minutes)."""
+    return {
+        tenant_id: minutes * 60
+        for tenant_id, minutes in SyncSettings.objects.filter(
             auto_sync_enabled=True, tenant__status=Tenant.Status.ACTIVE, tenant__kiotviet__isnull=False
-        ).values_list("tenant_id", flat=True)
-    )
+        ).values_list("tenant_id", "auto_sync_interval_minutes")
+    }
 
 
 def poll_one(tenant: Tenant, wiring: Wiring) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from kiotsync.tenants.models import KiotVietConnection, Tenant
+from kiotsync.tenants.models import HaravanInstallation, KiotVietConnection, Tenant
 from kiotsync.wiring import JOBS, get_wiring
 from kiotsync.workers import duties, lanes, slots
 from kiotsync.workers.periodic import single
@@ -41,12 +41,26 @@ def import_orders(tenant_id: int, since: str) -> None:
 POLL_SHOP = "orders.poll_shop"
 
 
-def _connected_shops() -> list[int]:
-    return list(
-        KiotVietConnection.objects.filter(tenant__status=Tenant.Status.ACTIVE).values_list(
+#: How often a shop's orders are polled: every minute while a webhook registration is missing or
+#: failing on either side, every 3 minutes while both sides' registrations are healthy (webhooks
+#: carry the orders; the poll only catches a lost delivery).
+POLL_UNHEALTHY_S = 60
+POLL_HEALTHY_S = 180
+
+
+def _connected_shops() -> dict[int, int]:
+    rows = KiotVietConnection.objects.filter(tenant__status=Tenant.Status.ACTIVE).values_list(
+        "tenant_id", "webhooks_error"
+    )
+    hv_broken = set(
+        HaravanInstallation.objects.exclude(webhooks_error="", webhooks_missing="").values_list(
             "tenant_id", flat=True
         )
     )
+    return {
+        tenant_id: POLL_UNHEALTHY_S if (kv_error or tenant_id in hv_broken) else POLL_HEALTHY_S
+        for tenant_id, kv_error in rows
+    }
 
 
 @JOBS.register(POLL_SHOP)

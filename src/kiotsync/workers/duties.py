@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,13 +36,23 @@ class DutySpec:
     name: str
     period_s: int
     job: str  # a queue job name (the composition root's JOBS), called with the shop's id
-    shops: Callable[[], Iterable[int]]  # ids of the shops the duty applies to now
+    # The shops the duty applies to now: their ids, or {id: period in seconds} when the period
+    # depends on the shop (e.g. polled less often while its webhooks are healthy).
+    shops: Callable[[], Iterable[int] | Mapping[int, int]]
+
+    def periods(self) -> dict[int, int]:
+        found = self.shops()
+        if isinstance(found, Mapping):
+            return {int(k): max(60, int(v)) for k, v in found.items()}
+        return {int(k): self.period_s for k in found}
 
 
 _REGISTRY: dict[str, DutySpec] = {}
 
 
-def register(name: str, period_s: int, job: str, shops: Callable[[], Iterable[int]]) -> None:
+def register(
+    name: str, period_s: int, job: str, shops: Callable[[], Iterable[int] | Mapping[int, int]]
+) -> None:
     """Declare a duty (features do it when their jobs module is imported)."""
     _REGISTRY[name] = DutySpec(name, max(60, int(period_s)), job, shops)
 
@@ -57,28 +67,40 @@ def phase_s(tenant_id: int, name: str, period_s: int) -> int:
     return int.from_bytes(digest, "big") % period_s
 
 
-def first_due(tenant_id: int, spec: DutySpec, now: datetime) -> datetime:
+def first_due(tenant_id: int, spec: DutySpec, now: datetime, period_s: int | None = None) -> datetime:
     """The first time at or after ``now`` that falls on the shop's phase."""
+    period = period_s or spec.period_s
     epoch = int(now.timestamp())
-    start = epoch - epoch % spec.period_s + phase_s(tenant_id, spec.name, spec.period_s)
+    start = epoch - epoch % period + phase_s(tenant_id, spec.name, period)
     if start < epoch:
-        start += spec.period_s
+        start += period
     return now + timedelta(seconds=start - epoch)
 
 
 def _align(spec: DutySpec, now: datetime) -> None:
-    """Rows for shops the duty now applies to, none for the others."""
-    shops = set(spec.shops())
-    have = dict(Duty.objects.filter(name=spec.name).values_list("tenant_id", "pk"))
-    gone = [pk for tenant_id, pk in have.items() if tenant_id not in shops]
+    """Rows for shops the duty now applies to (at their period), none for the others."""
+    periods = spec.periods()
+    have = {
+        t: (pk, p)
+        for t, pk, p in Duty.objects.filter(name=spec.name).values_list("tenant_id", "pk", "period_s")
+    }
+    gone = [pk for tenant_id, (pk, _p) in have.items() if tenant_id not in periods]
     if gone:
         Duty.objects.filter(pk__in=gone).delete()
     new = [
-        Duty(tenant_id=tenant_id, name=spec.name, due_at=first_due(tenant_id, spec, now))
-        for tenant_id in shops - set(have)
+        Duty(tenant_id=t, name=spec.name, period_s=p, due_at=first_due(t, spec, now, p))
+        for t, p in periods.items()
+        if t not in have
     ]
     if new:
         Duty.objects.bulk_create(new, ignore_conflicts=True)
+    changed = [(have[t][0], p) for t, p in periods.items() if t in have and have[t][1] != p]
+    for pk, p in changed:  # a new period: next due at the new phase, never later than the old plan
+        row = Duty.objects.filter(pk=pk).first()
+        if row is not None:
+            row.period_s = p
+            row.due_at = min(row.due_at, first_due(row.tenant_id, spec, now, p))
+            row.save(update_fields=["period_s", "due_at"])
 
 
 def take_due(now: datetime | None = None) -> list[tuple[str, int]]:
@@ -94,12 +116,12 @@ def take_due(now: datetime | None = None) -> list[tuple[str, int]]:
                 .filter(name=spec.name, due_at__lte=now)
                 .order_by("due_at")[:BATCH]
             )
-            period = timedelta(seconds=spec.period_s)
             for row in due:
-                nxt = row.due_at + period
+                nxt = row.due_at + timedelta(seconds=row.period_s)
                 # Behind by more than a period (the dispatcher was down): back on the phase.
-                row.due_at = nxt if nxt > now else first_due(row.tenant_id, spec, now + timedelta(seconds=1))
-                row.last_run_at = now
+                if nxt <= now:
+                    nxt = first_due(row.tenant_id, spec, now + timedelta(seconds=1), row.period_s)
+                row.due_at, row.last_run_at = nxt, now
             Duty.objects.bulk_update(due, ["due_at", "last_run_at"])
         woken += [(spec.job, row.tenant_id) for row in due]
     if woken:

@@ -37,6 +37,7 @@ class Duty(models.Model):
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=60)
+    period_s = models.PositiveIntegerField(default=60)  # this shop's period (a duty may vary it by shop)
     due_at = models.DateTimeField(db_index=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
 
