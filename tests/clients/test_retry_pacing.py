@@ -134,3 +134,28 @@ def test_leaky_bucket_header_and_registry() -> None:
     pacer.release(None, _answer(3, size=40))  # the server's bucket size wins
     assert pacer.capacity == 40
     assert shop_pacer("shop-a") is shop_pacer("shop-a") and shop_pacer("shop-a") is not shop_pacer("shop-b")
+
+
+def test_the_pacer_registry_keeps_busy_shops_and_drops_idle_ones_past_its_size() -> None:
+    """Issue 11 (memory flat in the number of shops): past its size the registry drops the least
+    recently asked-for pacers whose bucket has drained; a shop still paying its bucket keeps it."""
+    from kiotsync.haravan.pacing import LeakyBucketPacer
+    from kiotsync.httpkit.pacing import PacerRegistry
+
+    now = [0.0]
+    registry: PacerRegistry[LeakyBucketPacer] = PacerRegistry(size=3)
+
+    def make() -> LeakyBucketPacer:
+        return LeakyBucketPacer(10, 1.0, clock=lambda: now[0], sleep=lambda s: None)
+
+    busy = registry.get("busy", make)
+    for _ in range(5):
+        busy.acquire()  # its bucket holds 5 calls, draining at 1 a second
+    for shop in ("a", "b", "c", "d"):
+        registry.get(shop, make)  # idle shops: nothing in their buckets
+    assert len(registry) == 3
+    assert registry.get("busy", make) is busy  # not dropped: dropping it would forget 5 calls
+    now[0] += 60  # a minute later every bucket has drained
+    for shop in ("e", "f", "g"):
+        registry.get(shop, make)
+    assert len(registry) == 3 and registry.get("busy", make) is not busy

@@ -79,6 +79,10 @@ class LeakyBucketPacer:
             self._drain_locked(self._clock())
             return self._level
 
+    def idle(self) -> bool:
+        """The bucket has drained: a new pacer would behave the same (safe to drop)."""
+        return self.level <= 0.0
+
     def wait_time(self) -> float:
         """Seconds until one more call fits under ``capacity - margin`` (0 if now)."""
         with self._lock:

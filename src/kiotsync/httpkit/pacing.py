@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -116,11 +116,16 @@ P = TypeVar("P")
 
 
 class PacerRegistry(Generic[P]):
-    """Process-wide map key → pacer, so every client for one shop shares one budget."""
+    """Process-wide map key → pacer, so every client for one shop shares one budget.
 
-    def __init__(self) -> None:
+    Bounded (issue 11: no per-shop state kept forever): past ``size`` keys, the least recently
+    asked-for pacers that are idle (``idle()`` true, or no such method: nothing to remember) are
+    dropped; a dropped shop gets a fresh pacer next time, which behaves the same."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
         self._lock = threading.Lock()
-        self._items: dict[str, P] = {}
+        self._items: OrderedDict[str, P] = OrderedDict()
 
     def get(self, key: str, factory: Callable[[], P]) -> P:
         with self._lock:
@@ -128,11 +133,30 @@ class PacerRegistry(Generic[P]):
             if pacer is None:
                 pacer = factory()
                 self._items[key] = pacer
+                self._trim_locked()
+            else:
+                self._items.move_to_end(key)
             return pacer
+
+    def _trim_locked(self) -> None:
+        excess = len(self._items) - self.size
+        if excess <= 0:
+            return
+        for key in list(self._items)[: excess * 2]:
+            idle = getattr(self._items[key], "idle", None)
+            if idle is None or idle():
+                del self._items[key]
+                excess -= 1
+                if excess <= 0:
+                    return
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def put(self, key: str, pacer: P) -> None:
         with self._lock:
             self._items[key] = pacer
+            self._items.move_to_end(key)
 
     def discard(self, key: str) -> None:
         with self._lock:
