@@ -49,6 +49,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=0.0,
         help="real milliseconds added to every platform call (a network round trip; default 0)",
     )
+    p.add_argument(
+        "--latency-on",
+        choices=("both", "haravan", "kiotviet"),
+        default="both",
+        help="which platform's calls get --latency-ms (default both)",
+    )
     p.add_argument("--quick", action="store_true", help="smoke run: 40 products × 2 variants")
     p.add_argument("--timeout", type=float, default=3600.0, help="give up after this many seconds")
     p.add_argument(
@@ -102,7 +108,8 @@ def _run(
     time.sleep(HARAVAN_BUCKET / leak + 0.2)
     pacer = get_wiring().haravan_pacers.get(shop.orgid, lambda: LeakyBucketPacer(HARAVAN_BUCKET, leak))
     if args.latency_ms:
-        for platform in ("kv", "hv"):
+        chosen = {"both": ("kv", "hv"), "haravan": ("hv",), "kiotviet": ("kv",)}[args.latency_on]
+        for platform in chosen:
             getattr(emulators, platform)("PUT", "/config", json={"latency_ms": args.latency_ms})
     waited0 = pacer.waited_s
     kv_seq, hv_seq = emulators.last_seq("kiotviet"), emulators.last_seq("haravan")
@@ -143,6 +150,7 @@ def _run(
         "skus": skus,
         "time_scale": scale,
         "latency_ms": args.latency_ms,
+        "latency_on": args.latency_on if args.latency_ms else None,
         "haravan_leak_per_real_s": leak,
         "job_state": job.state,
         "job_message": job.message,
