@@ -43,6 +43,14 @@ def pending(tenant_id: int, key: str) -> dict[str, Any] | None:
     return None if payload is None else dict(payload)
 
 
+def pending_payloads(tenant_id: int, prefix: str) -> list[dict[str, Any]]:
+    """The payloads of every intent still pending whose key starts with ``prefix``."""
+    rows = WriteIntent.objects.filter(tenant_id=tenant_id, key__startswith=prefix).values_list(
+        "payload", flat=True
+    )
+    return [dict(p) for p in rows]
+
+
 def witness(tenant_id: int, key: str, name: str, value: Any) -> bool:
     """Record, on a pending intent, that the platform has shown the object (a webhook or a poll
     carried it): the lookup can then adopt it without asking the platform again. False when no

@@ -317,8 +317,10 @@ class ProductExecutor:
         with transaction.atomic():
             link_product(self.tenant, action.kv_group_id, product.id, action.product.pushed)
             link_new_variants(self.tenant, product.id, pairs)
+            # Mirrored before the intent goes: Haravan's products/create webhook, handled meanwhile,
+            # finds the product either being created or known (catalog.handlers.haravan_product).
+            ingest.upsert_hv_products(self.tenant, [wire.hv_product(product)])
             intents.settle(self.tenant.pk, f"hv:create:{action.kv_group_id}")
-        ingest.upsert_hv_products(self.tenant, [wire.hv_product(product)])
 
     def _create_begin(self, action: CreateProduct) -> dict[str, Any] | None:
         """Claim the create (write intent, committed), or settle it without a POST: adopted

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from kiotsync.bookkeeping import intents
 from kiotsync.haravan import models as hvw
 from kiotsync.httpkit.wire import to_int
 from kiotsync.inbox.models import InboundEvent
@@ -141,13 +142,28 @@ def _mirrored(tenant: Tenant, product_id: int) -> bool:
     return HvVariantRow.objects.filter(tenant=tenant, hv_product_id=product_id).exists()
 
 
+def _being_created(tenant: Tenant, payload: object) -> bool:
+    """A product KiotSync is creating right now: a pending create's write intent names one of
+    its SKUs. Its create's answer records it (or, answer lost, the retry adopts it by SKU)."""
+    variants = payload.get("variants") if isinstance(payload, dict) else None
+    skus = {str(v["sku"]) for v in variants or [] if isinstance(v, dict) and v.get("sku")}
+    if not skus:
+        return False
+    return any(skus & set(p.get("skus") or []) for p in intents.pending_payloads(tenant.pk, "hv:create:"))
+
+
 def haravan_product(event: InboundEvent, ports: Ports) -> str | None:
     tenant = event.tenant
     rid = resource_id(event.payload)
     if rid is None:
         return None
-    if not _mirrored(tenant, rid) and not shop_has(tenant, "product", rid, ports):
-        return "not this shop's product"
+    if not _mirrored(tenant, rid):
+        # Haravan's products/create for the creates in flight arrives before they are recorded
+        # (up to 8 at once): no need to ask Haravan whose it is (a GET each), nor to store it.
+        if _being_created(tenant, event.payload):
+            return "being created by KiotSync: recorded from the create's answer"
+        if not shop_has(tenant, "product", rid, ports):
+            return "not this shop's product"
     product = hvw.Product.from_wire(event.payload)
     ingest.upsert_hv_products(tenant, [wire.hv_product(product)])
     return None
