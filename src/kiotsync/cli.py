@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=_worker)
 
     bench = sub.add_parser("bench", help="run a benchmark on emulators (last line: one JSON object)")
-    bench.add_argument("scenario", help="catalog | stock-burst | orders | chaos")
+    bench.add_argument("scenario", help="catalog | stock-burst | orders | chaos | tenants")
     bench.add_argument("options", nargs=argparse.REMAINDER, help="scenario options (--help for each)")
     bench.set_defaults(func=_bench)
     return parser

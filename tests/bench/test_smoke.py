@@ -96,3 +96,25 @@ def test_chaos_quick_run_settles_and_counts_what_it_checked() -> None:
     assert r["seconds_to_converge"] >= 0 and isinstance(r["violations"], dict)
     assert sum(r["webhooks"].values()) > 0
     assert r["ok"] == (r["converged"] and not r["violations"])
+
+
+def test_tenants_quick_run_on_the_scale_out_stack_counts_429s_and_times_both_probes() -> None:
+    """serve and two workers as separate processes on PostgreSQL + Redis, a dozen shops: every
+    probe seen, no 429, CPU and RSS per process reported (skipped without PostgreSQL/Redis)."""
+    from kiotsync.bench.tenants import backend_for, parse
+
+    options = ("--database-name", "kiotsync_bench_tenants_smoke", "--redis-db", "8")
+    why = backend_for(parse(["--quick", *options])).reachable()
+    if why:
+        pytest.skip(f"PostgreSQL or Redis unreachable: {why}")
+    r = run_bench("tenants", *options)
+    assert r["scenario"] == "tenants" and r["shops"] == 12
+    assert r["processes"] == ["serve", "worker-1", "worker-2"]
+    for name in r["processes"]:
+        assert r["idle"]["processes"][name]["rss_mb"] > 0
+    for key in ("stock_alone", "order_alone", "stock_busy", "order_busy"):
+        figures = r["small_shop_latency_s"][key]
+        assert figures["seen"] == figures["probes"] == 3, (key, figures)
+    assert r["wave"]["orders_in_kiotviet"] == r["wave"]["shops"] == r["small_shops"]
+    assert r["http_429_total"] == 0 and r["goals"]["zero_429"] is True
+    assert set(r["per_shop_minute_idle"]) == {"cpu_ms", "calls_kiotviet", "calls_haravan", "db_transactions"}

@@ -15,6 +15,7 @@ SCENARIOS = {
     "stock-burst": "kiotsync.bench.stock_burst",
     "orders": "kiotsync.bench.orders",
     "chaos": "kiotsync.bench.chaos",
+    "tenants": "kiotsync.bench.tenants",
 }
 
 

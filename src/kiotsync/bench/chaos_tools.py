@@ -30,6 +30,7 @@ KILL_POINTS: dict[str, tuple[str, str, str]] = {
     "hv.adjust_or_set": ("kiotsync.haravan.client", "HaravanClient", "adjust_or_set"),
     "hv.create_product": ("kiotsync.haravan.client", "HaravanClient", "create_product"),
     "hv.update_variant": ("kiotsync.haravan.client", "HaravanClient", "update_variant"),
+    "hv.update_product": ("kiotsync.haravan.client", "HaravanClient", "update_product"),
     "ingest.apply_stock": ("kiotsync.catalog.ingest", "", "apply_stock"),
     "catalog.sync_products": ("kiotsync.catalog.usecases", "", "sync_products"),
 }

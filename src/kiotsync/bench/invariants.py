@@ -252,18 +252,30 @@ def stock_target(
     held: dict[int, float] | None = None,
 ) -> int:
     """What KiotViet can sell of ``row`` from ``branches`` once ``held`` (units per stock-holding
-    row) is also reserved in KiotViet, in the order branch (``held[-1]`` names it): goods and
-    alternative units from the whole counted stock (floored at the end), combos put together in
-    one branch (per branch, whole combos, summed). A branch's available is max(0, onHand − reserved)."""
+    row) is also reserved: in the order branch (``held[-1]`` names it) first, what it cannot
+    cover in the other counted branches (id order) — never more than the counted branches hold
+    (docs/invariants.md, S1). Goods and alternative units from the whole counted stock (floored
+    at the end), combos put together in one branch (per branch, whole combos, summed). A branch's
+    available is max(0, onHand − reserved)."""
     if not row.get("isActive", True) or is_service(row):
         return 0
     held = held or {}
+    order_branch = held.get(-1)
 
     def available(holder: int, branch: int) -> float:
-        invs: list[dict[str, Any]] = rows[holder].get("inventories") or []
-        inv = next((i for i in invs if int(i.get("branchId") or 0) == branch), {})
-        extra = held.get(holder, 0.0) if branch == held.get(-1) else 0.0
-        return max(0.0, float(inv.get("onHand") or 0) - float(inv.get("reserved") or 0) - extra)
+        invs = {int(i.get("branchId") or 0): i for i in rows[holder].get("inventories") or []}
+        per_branch = {
+            b: max(
+                0.0, float(invs.get(b, {}).get("onHand") or 0) - float(invs.get(b, {}).get("reserved") or 0)
+            )
+            for b in branches
+        }
+        units = held.get(holder, 0.0)
+        for b in sorted(per_branch, key=lambda b: (b != order_branch, b)):
+            taken = min(per_branch[b], units)
+            per_branch[b] -= taken
+            units -= taken
+        return per_branch.get(branch, 0.0)
 
     parts = [(h, q) for h, q in holder_parts(row, 1.0, rows) if q > 0]
     if not parts:
@@ -285,11 +297,13 @@ def pending_units(snap: Snapshot) -> Counter[str]:
     """Units per SKU of open Haravan orders (not cancelled, not closed) that KiotViet does not hold:
     no live KiotViet copy (``[HRV:<id>]``) and not born in KiotViet."""
     copies = kv_copies(snap)
+    orders = {id(o) for o in snap.kv_orders}  # a cancelled order has status 4, an invoice 2
     units: Counter[str] = Counter()
     for order in snap.hv_orders:
         if order.get("cancelled_at") or order.get("closed_at") or kv_born_code(order):
             continue
-        if any(int(c.get("status") or 0) not in (2, 4) for c in copies.get(int(order["id"]), [])):
+        copied = copies.get(int(order["id"]), [])
+        if any(int(c.get("status") or 0) != (4 if id(c) in orders else 2) for c in copied):
             continue
         for line in order.get("line_items") or []:
             if key(line.get("sku")):

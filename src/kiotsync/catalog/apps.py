@@ -11,7 +11,12 @@ class CatalogConfig(AppConfig):
         when the settings are first saved (fill the product lists)."""
         from kiotsync.connections.branches import branches_changed
         from kiotsync.connections.switch import retailer_switched
-        from kiotsync.connections.sync_settings import first_saved, location_changed, zero_location_asked
+        from kiotsync.connections.sync_settings import (
+            changed,
+            first_saved,
+            location_changed,
+            zero_location_asked,
+        )
         from kiotsync.inbox.dispatch import HANDLERS
         from kiotsync.inbox.models import InboundEvent
         from kiotsync.workers.heartbeat import on_beat
@@ -39,6 +44,7 @@ class CatalogConfig(AppConfig):
         branches_changed.connect(_branches_changed, dispatch_uid="catalog-branches")
         location_changed.connect(_location_changed, dispatch_uid="catalog-location")
         zero_location_asked.connect(_zero_location, dispatch_uid="catalog-zero-location")
+        changed.connect(_settings_changed, dispatch_uid="catalog-settings-changed")
         retailer_switched.connect(retire_catalogue, dispatch_uid="catalog-retire")
 
 
@@ -60,6 +66,14 @@ def _location_changed(
     from .usecases import location_switched
 
     return location_switched(tenant, old_location_id, ports)  # type: ignore[arg-type]
+
+
+def _settings_changed(
+    sender: object, tenant: object, before: object, after: object, ports: object, **kwargs: object
+) -> None:
+    from .usecases import settings_changed
+
+    settings_changed(tenant, before, after, ports)  # type: ignore[arg-type]
 
 
 def _zero_location(

@@ -9,7 +9,7 @@ or a late webhook redelivery from overwriting fresher stock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -324,6 +324,30 @@ def hv_products_from_wire(products: Iterable[hv.Product]) -> list[HvProduct]:
 
 def kv_rows_from_wire(products: Iterable[kv.Product]) -> list[KvProduct]:
     return [wire.kv_product(p) for p in products]
+
+
+#: Fields a ``product.update`` webhook may leave out (KiotViet's digest §4.4 lists neither), as
+#: (wire names, the row's field).
+_UNSENT = ((("barcode",), "barcode"), (("productformulas",), "components"))
+
+
+def kv_rows_from_webhook(tenant: Tenant, products: Sequence[kv.Product]) -> list[KvProduct]:
+    """Rows from ``product.update`` webhook items: a field the item does not carry (the barcode,
+    a combo's components) is kept as last read, not taken for emptied."""
+    rows = kv_rows_from_wire(products)
+    stored = dict(
+        KvRow.objects.filter(tenant=tenant, kv_id__in=[r.id for r in rows]).values_list("kv_id", "data")
+    )
+    out = []
+    for product, row in zip(products, rows, strict=True):
+        sent = {str(k).casefold() for k in (product.raw or {})}
+        known = stored.get(row.id)
+        missing = [field for names, field in _UNSENT if not sent & set(names)]
+        if known and missing:
+            before = wire.kv_from_json(known)
+            row = replace(row, **{field: getattr(before, field) for field in missing})
+        out.append(row)
+    return out
 
 
 def version_of(moment: datetime) -> int:

@@ -298,12 +298,13 @@ def observations(tenant: Tenant, kv_ids: Collection[int] | None = None) -> list[
 
 
 def rows_behind(tenant: Tenant, limit: int) -> set[int]:
-    """Active rows not (yet) on Haravan as planned: never written, or whose last write failed."""
+    """Active rows not (yet) on Haravan as planned: never written, whose last write failed, or
+    whose write was under way when its worker died (still ``planned``)."""
     behind = KvRow.objects.filter(
         tenant=tenant,
         deleted=False,
         is_active=True,
         opted_out=False,
-        state__in=[RowState.PENDING, RowState.ERROR],
+        state__in=[RowState.PENDING, RowState.ERROR, RowState.PLANNED],
     )
     return set(behind.order_by("kv_id").values_list("kv_id", flat=True)[:limit])

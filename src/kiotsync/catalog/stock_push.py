@@ -84,6 +84,11 @@ def sync_stock(
         rows = inputs.with_stock_sources(tenant, rows)
     deleted = inputs.deleted_kv_ids(tenant, scope)
     ids = {r.id for r in rows} | deleted
+    if kv_ids is not None:
+        # Stock of rows the mirror does not know (a stock.update before its product.update): nothing
+        # to plan from; the product's own sync plans it when the row arrives. Left dirty, every
+        # flush would find it again and wake the next one for ever.
+        _mark_clean(tenant, set(kv_ids) - ids, None)
     orders = inputs.pending_orders(tenant)
     # Rows ordered on Haravan and not reserved in KiotViet share stock with rows planned here
     # (a combo and its components, a unit and its base): the planner needs them, not their links.

@@ -21,6 +21,7 @@ from kiotsync.bookkeeping import intents
 from kiotsync.bookkeeping.models import StreamState
 from kiotsync.core.catalog import plan_kiotviet_to_haravan
 from kiotsync.core.catalog.grouping import coalesce_rows, group_id_of
+from kiotsync.core.catalog.status import RowState as PlanState
 from kiotsync.haravan.pacing import LeakyBucketPacer
 from kiotsync.logs import tenant_context
 from kiotsync.ports import Ports
@@ -30,7 +31,7 @@ from kiotsync.workers.heartbeat import alive_workers, current_worker_id
 from . import inputs, polling, stock_push, transfer
 from .execute import Outcome, ProductExecutor, record_statuses
 from .failures import explain
-from .models import KvRow, KvStock, ProductLinkRecord, SyncJob, VariantLinkRecord
+from .models import KvRow, KvStock, ProductLinkRecord, RowState, SyncJob, VariantLinkRecord
 from .unlink import drop_vanished_links
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,10 @@ def sync_products(
         SyncJob.objects.filter(pk=job.pk).update(total=len(plan.actions) + 1, done=0)
     progress = _progress(job)
     client = ports.haravan(tenant)
+    # Rows with writes planned are marked under way first: a worker dying before their outcome
+    # is recorded leaves them so, and the next Auto-sync poll plans them again (rows_behind).
+    under_way = [s.kv_product_id for s in plan.statuses if s.state == PlanState.PLANNED]
+    KvRow.objects.filter(tenant=tenant, kv_id__in=under_way).update(state=RowState.PLANNED)
     executor = ProductExecutor(tenant, client, group_rows, progress)
     outcome = executor.run(plan)
     record_statuses(tenant, plan.statuses, outcome)
@@ -332,13 +337,19 @@ STOCK_WAKE = StockWake()
 
 def pending_changed(tenant_id: int, variant_ids: Collection[int]) -> None:
     """Open Haravan orders for ``variant_ids`` entered or left the units KiotViet does not
-    reserve yet (call after the commit). The rows sharing their stock (the linked row, its base
-    row or a combo's components, and through them every unit and combo built on them) are marked
-    for a stock write, and the flush is woken. The planner decides: usually Haravan already shows
-    the new target (it committed the order's units itself) and the write is only remembered."""
+    reserve yet, or what Haravan holds committed for them moved while those units did not
+    (KiotSync created or cancelled a Haravan order whose units KiotViet reserves on its own) —
+    call after the commit. The rows sharing their stock (the linked row, its base row or a
+    combo's components, and through them every unit and combo built on them) are marked for a
+    stock write, and the flush is woken. The variants' last target written is forgotten, so that
+    the planner compares the target with what Haravan shows now (the target may not move: a row
+    at 0 stays at 0 when an order takes more) and writes only if they differ — usually Haravan
+    already shows it (it committed the order's units itself) and the write is only remembered."""
     try:
         linked = VariantLinkRecord.objects.filter(tenant_id=tenant_id, hv_variant_id__in=list(variant_ids))
         kv_ids = set(linked.values_list("kv_id", flat=True))
+        if kv_ids:
+            linked.exclude(stock_target=None).update(stock_target=None)
         tenant = Tenant.objects.filter(pk=tenant_id).first() if kv_ids else None
         if tenant is None:
             return
@@ -369,6 +380,30 @@ def location_switched(tenant: Tenant, old_location_id: int, ports: Ports) -> int
     with tenant_context(tenant):
         log.info("stock location changed from %s: %d variants on sale there", old_location_id, selling)
     return selling
+
+
+#: Settings the stock targets are computed from (the location has its own switch, above).
+STOCK_SETTINGS = ("stock_mode", "order_branch_id")
+#: Settings the products' desired fields are computed from.
+PRODUCT_SETTINGS = (*SyncSettings.FIELD_FLAGS, "price_source", "price_book_id", "link_key")
+
+
+def settings_changed(tenant: Tenant, before: SyncSettings, after: SyncSettings, ports: Ports) -> None:
+    """The merchant saved other settings: what they change is planned again. A field ticked or
+    unticked, or another price source: the whole catalogue is synced again (as "Đồng bộ" does,
+    stock included) when Auto-sync is on. Another stock mode or order branch: every stock row is
+    written again (now with Auto-sync on; else by the next "Đồng bộ")."""
+    changed = {f for f in (*STOCK_SETTINGS, *PRODUCT_SETTINGS) if getattr(before, f) != getattr(after, f)}
+    if before.configured_at is None or not changed:
+        return
+    with tenant_context(tenant):
+        log.info("settings changed: %s", ", ".join(sorted(changed)))
+    if changed & set(PRODUCT_SETTINGS):
+        if after.auto_sync_enabled:
+            start_sync_now(tenant, ports)
+        return
+    if KvStock.objects.filter(tenant=tenant).update(dirty=True):
+        transaction.on_commit(lambda: STOCK_WAKE(tenant.pk))
 
 
 def zero_location(tenant: Tenant, location_id: int, ports: Ports) -> stock_push.StockOutcome:
@@ -445,6 +480,7 @@ def _run_sync(tenant: Tenant, job: SyncJob, ports: Ports) -> str:
         .exists()
     )
     polling.refresh_kiotviet(tenant, ports, full=first)
+    polling.refresh_price_book(tenant, ports)  # book edits move no product's modifiedDate
     polling.refresh_haravan(tenant, ports, full=True)
     result = sync_products(tenant, None, ports, job)
     flush_stock(tenant, ports)

@@ -42,6 +42,12 @@ location_changed = Signal()
 zero_location_asked = Signal()
 
 
+#: The merchant saved settings that had been saved before (``tenant``, ``before``, ``after``,
+#: ``ports``): the catalogue plans again what the change affects (stock mode and branch, ticked
+#: fields, price source). The Haravan location has its own signal, :data:`location_changed`.
+changed = Signal()
+
+
 @dataclass(frozen=True)
 class LocationSwitch:
     """A stock location change waiting for the merchant's answer: zero the old location?"""

@@ -156,6 +156,10 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         if first_time:
             # Fill the product lists right away (reads only; nothing is pushed until asked).
             sync_settings.first_saved.send(sender=SyncSettings, tenant=tenant, ports=ports)
+        else:
+            sync_settings.changed.send(
+                sender=SyncSettings, tenant=tenant, before=current, after=saved, ports=ports
+            )
         messages.success(request, _("Đã lưu cấu hình đồng bộ."))
         # Another Haravan location: the new one gets the stock; ask about the old one.
         switch = sync_settings.switch_location(tenant, current, saved, ports)

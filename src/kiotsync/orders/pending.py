@@ -155,13 +155,48 @@ def _saved(
     if _UNKNOWN in after.values() or before == after:
         return
     # Loaded without these fields: what it was is unknown, so every unit it has now is news.
-    was = units_of(before) if before is not None and _UNKNOWN not in before.values() else {}
+    known = before is not None and _UNKNOWN not in before.values()
+    was = units_of(before) if known and before is not None else {}
     now = units_of(after)
     changed = {v for v in was.keys() | now.keys() if was.get(v, 0) != now.get(v, 0)}
-    if not changed or (not now and _kv_live(after)):
-        return  # nothing moved, or KiotViet now reserves the units (its stock.update writes)
     tenant_id = instance.tenant_id
-    transaction.on_commit(lambda: catalog.pending_changed(tenant_id, changed))
+    if changed:
+        if now or not _kv_live(after):  # else KiotViet now reserves the units (its stock.update writes)
+            transaction.on_commit(lambda: catalog.pending_changed(tenant_id, changed))
+        return
+    held_before = _held(before) if known and before is not None else None
+    held_after = _held(after)
+    if held_before != held_after:
+        moved = {v for held in (held_before, held_after) if held for v in held[2]}
+        if moved:
+            transaction.on_commit(lambda: catalog.pending_changed(tenant_id, moved))
+
+
+def _held(link: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """What decides the units the link's Haravan order holds committed on Haravan (its location,
+    whether it is cancelled, its lines with what is left to fulfil, its fulfilments and refunds),
+    and the variants concerned (third); None without a Haravan order. When this moves while the
+    pending units do not (the order KiotSync made of a KiotViet order was created or cancelled, a
+    Haravan order whose KiotViet copy exists was cancelled…), Haravan's available moved by units
+    KiotViet reserves on its own: the stock is planned again against what Haravan shows."""
+    snapshot = link.get("hv_snapshot") or {}
+    hv = wire.hv_from_snapshot(snapshot) if snapshot else None
+    if hv is None:
+        return None
+    lines = tuple(
+        sorted(
+            (ln.variant_id or 0, ln.quantity, -1 if ln.fulfillable is None else ln.fulfillable)
+            for ln in hv.lines
+        )
+    )
+    return (
+        hv.location_id,
+        hv.cancelled,
+        frozenset(ln.variant_id for ln in hv.lines if ln.variant_id is not None),
+        lines,
+        tuple(sorted((f.id, f.status) for f in hv.fulfillments)),
+        tuple(sorted(_refunded(snapshot).items())),
+    )
 
 
 PENDING.provide(pending_orders)

@@ -53,8 +53,12 @@ def poll_tenant(tenant: Tenant, ports: Ports) -> PollResult:
     with tenant_context(tenant):
         try:
             hv = ports.haravan(tenant)
-            latest = feed.hv_cursor
-            for order in hv.iter_orders(updated_at_min=_start(feed.hv_cursor, tenant, now)):
+            start = _start(feed.hv_cursor, tenant, now)
+            # No order seen yet: the window's start is the cursor, so that a reconnection (a new
+            # ``sync_since``) still reads the orders placed while disconnected (their units are
+            # pending: KiotViet does not reserve them).
+            latest = feed.hv_cursor or start
+            for order in hv.iter_orders(updated_at_min=start):
                 result.haravan += 1
                 got = ingest_haravan(tenant, order.raw, via="poll")
                 if got is not None and got.changed:
