@@ -60,3 +60,29 @@ def test_a_worker_killed_mid_update_is_taken_up_by_the_next_poll(shop: Platforms
     assert "Tên mới" not in _haravan(row)[0].title
     usecases.poll(tenant(), get_wiring())
     assert "Tên mới sau khi chết" in _haravan(row)[0].title
+
+
+def test_a_webhook_handled_after_a_newer_read_does_not_put_the_old_barcode_back(shop: Platforms) -> None:
+    """The fields a webhook lacks are kept from the row as stored under its lock, and a webhook
+    older than the stored row changes nothing: a ``product.update`` handled while Sync now's read
+    stored the new barcode cannot restore the old one (the cursor has moved past the change, so
+    nothing would ever read it again)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from kiotsync.catalog import ingest
+
+    run_sync()
+    row = next(r for r in KvRow.objects.filter(tenant=tenant()).order_by("kv_id") if r.barcode)
+    kv = get_wiring().kiotviet(tenant())
+    shop.kv_control("PUT", f"/products/{row.kv_id}", json={"barCode": "8930000999999"})
+    fresh = kv.get_product(row.kv_id)
+    ingest.upsert_kv_rows(tenant(), ingest.kv_rows_from_wire([fresh]))  # the read, first
+    webhook_item = replace(fresh, raw={k: v for k, v in fresh.raw.items() if k.casefold() != "barcode"})
+    rows, unsent = ingest.kv_rows_from_webhook([webhook_item])
+    assert "barcode" in unsent[row.kv_id]
+    assert ingest.upsert_kv_rows(tenant(), rows, unsent=unsent) == set()  # the webhook, late
+    assert KvRow.objects.get(pk=row.pk).barcode == "8930000999999"
+    older = replace(fresh, name="Tên cũ", modified_date=fresh.modified_date - timedelta(minutes=1))
+    assert ingest.upsert_kv_rows(tenant(), ingest.kv_rows_from_wire([older])) == set()
+    assert KvRow.objects.get(pk=row.pk).name == row.name

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
 from kiotsync.bookkeeping import intents
 from kiotsync.haravan import models as hvw
-from kiotsync.httpkit.errors import PlatformError
 from kiotsync.httpkit.wire import to_int
 from kiotsync.inbox.models import InboundEvent
 from kiotsync.inbox.ownership import resource_id, shop_has
@@ -68,30 +66,6 @@ HARAVAN_PRODUCT_TOPICS = ("products/create", "products/update")
 HARAVAN_DELETE_TOPICS = ("products/deleted", "products/delete")
 
 
-def _with_barcodes(tenant: Tenant, products: list[Any], ports: Ports) -> list[Any]:
-    """``product.update`` items do not carry the barcode (spec digest §4.4). When the merchant
-    ticked the barcode, the items without one are read again (at most ``MAX_REREADS``), so a
-    barcode edit reaches Haravan; the rest keep the barcode last read."""
-    settings = SyncSettings.objects.filter(tenant=tenant).first()
-    if settings is None or not settings.sync_barcode:
-        return products
-    missing = [
-        p.id
-        for p in products
-        if p.id is not None and "barcode" not in {str(k).casefold() for k in p.raw or {}}
-    ]
-    if not missing:
-        return products
-    client = ports.kiotviet(tenant)
-    fresh = {}
-    for product_id in missing[:MAX_REREADS]:
-        try:
-            fresh[product_id] = client.get_product(product_id)
-        except PlatformError:
-            continue
-    return [fresh.get(p.id, p) for p in products]
-
-
 def kiotviet_catalogue(event: InboundEvent, ports: Ports) -> None:
     tenant = event.tenant
     envelope = parse_webhook(event.payload)
@@ -100,8 +74,9 @@ def kiotviet_catalogue(event: InboundEvent, ports: Ports) -> None:
     stock: set[int] = set()
     for note in envelope.notifications:
         if note.type == "product.update":
-            products = _with_barcodes(tenant, note.products(), ports)
-            rows |= ingest.upsert_kv_rows(tenant, ingest.kv_rows_from_webhook(tenant, products))
+            products = note.products()
+            kv_rows, unsent = ingest.kv_rows_from_webhook(products)
+            rows |= ingest.upsert_kv_rows(tenant, kv_rows, unsent=unsent)
             if event.attempts > 1:
                 # Handled again after a failure: what the failed attempt stored (and did not get
                 # to wake) counts as changed too, or the product would wait for the poll.

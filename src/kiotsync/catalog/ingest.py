@@ -56,23 +56,32 @@ def _row_values(p: KvProduct) -> dict[str, object]:
     return values
 
 
-def upsert_kv_rows(tenant: Tenant, rows: Iterable[KvProduct]) -> set[int]:
-    """Store rows; returns the ids whose data changed (or are new / undeleted)."""
+def upsert_kv_rows(
+    tenant: Tenant, rows: Iterable[KvProduct], *, unsent: Mapping[int, Sequence[str]] | None = None
+) -> set[int]:
+    """Store rows; returns the ids whose data changed (or are new / undeleted).
+
+    ``unsent``: per row, the fields its source did not carry (a ``product.update`` webhook has
+    no barcode, no combo components): they keep the stored value, read under the row's lock, so
+    a webhook handled while a read stores a newer value cannot put the old one back. A row older
+    than the stored one (``modified_at``: a late delivery) changes nothing."""
     by_id = {r.id: r for r in rows}
     changed: set[int] = set()
     ids = list(by_id)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         try:
-            changed |= _upsert_kv_chunk(tenant, chunk, by_id)
+            changed |= _upsert_kv_chunk(tenant, chunk, by_id, unsent or {})
         except IntegrityError:
             # Another worker inserted one of these rows meanwhile (Sync now's full read and a
             # product.update webhook, or the poll, at once): they are visible now, so update them.
-            changed |= _upsert_kv_chunk(tenant, chunk, by_id)
+            changed |= _upsert_kv_chunk(tenant, chunk, by_id, unsent or {})
     return changed
 
 
-def _upsert_kv_chunk(tenant: Tenant, chunk: Sequence[int], by_id: dict[int, KvProduct]) -> set[int]:
+def _upsert_kv_chunk(
+    tenant: Tenant, chunk: Sequence[int], by_id: dict[int, KvProduct], unsent: Mapping[int, Sequence[str]]
+) -> set[int]:
     changed: set[int] = set()
     with transaction.atomic():
         existing = {
@@ -81,12 +90,18 @@ def _upsert_kv_chunk(tenant: Tenant, chunk: Sequence[int], by_id: dict[int, KvPr
         new: list[dict[str, Any]] = []
         updated: list[KvRow] = []
         for kv_id in chunk:
-            values = _row_values(by_id[kv_id])
+            product = by_id[kv_id]
             row = existing.get(kv_id)
             if row is None:
-                new.append({"tenant": tenant.pk, "kv_id": kv_id, **values})
+                new.append({"tenant": tenant.pk, "kv_id": kv_id, **_row_values(product)})
                 changed.add(kv_id)
                 continue
+            if row.modified_at and product.modified_at and product.modified_at < row.modified_at:
+                continue  # older than what is stored
+            if unsent.get(kv_id) and row.data:
+                stored = wire.kv_from_json(row.data)
+                product = replace(product, **{f: getattr(stored, f) for f in unsent[kv_id]})
+            values = _row_values(product)
             if row.data != values["data"] or row.deleted:
                 for key, value in values.items():
                     setattr(row, key, value)
@@ -331,23 +346,17 @@ def kv_rows_from_wire(products: Iterable[kv.Product]) -> list[KvProduct]:
 _UNSENT = ((("barcode",), "barcode"), (("productformulas",), "components"))
 
 
-def kv_rows_from_webhook(tenant: Tenant, products: Sequence[kv.Product]) -> list[KvProduct]:
-    """Rows from ``product.update`` webhook items: a field the item does not carry (the barcode,
-    a combo's components) is kept as last read, not taken for emptied."""
+def kv_rows_from_webhook(products: Sequence[kv.Product]) -> tuple[list[KvProduct], dict[int, list[str]]]:
+    """Rows from ``product.update`` webhook items, and per row the fields the item does not
+    carry (the barcode, a combo's components): :func:`upsert_kv_rows` keeps those as stored."""
     rows = kv_rows_from_wire(products)
-    stored = dict(
-        KvRow.objects.filter(tenant=tenant, kv_id__in=[r.id for r in rows]).values_list("kv_id", "data")
-    )
-    out = []
+    unsent: dict[int, list[str]] = {}
     for product, row in zip(products, rows, strict=True):
         sent = {str(k).casefold() for k in (product.raw or {})}
-        known = stored.get(row.id)
         missing = [field for names, field in _UNSENT if not sent & set(names)]
-        if known and missing:
-            before = wire.kv_from_json(known)
-            row = replace(row, **{field: getattr(before, field) for field in missing})
-        out.append(row)
-    return out
+        if missing:
+            unsent[row.id] = missing
+    return rows, unsent
 
 
 def version_of(moment: datetime) -> int:
