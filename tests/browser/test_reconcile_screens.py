@@ -20,12 +20,10 @@ from kiotsync.wiring import get_wiring
 
 from .conftest import Live
 from .test_products_screens import _install_and_connect
-from .test_screens_words import RAW
+from .test_screens_words import LANGS, RAW, WIDTHS, check_words, set_language
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (1280, 375)
-LANGS = ("vi", "en")
 
 #: Codes of the reconciliation that must never reach a merchant.
 RECONCILE_RAW = [
@@ -67,21 +65,13 @@ EN_WORDS = (
 
 
 def _check(page: Any, name: str, lang: str, width: int) -> None:
-    text = page.inner_text("body")
-    for raw in (*RAW, *RECONCILE_RAW):
-        found = raw.search(text)
-        assert found is None, f"{name} ({lang}, {width}px): raw {found.group(0)!r}"
-    for word in VI_WORDS if lang == "en" else EN_WORDS:
-        assert word not in text, f"{name} ({lang}, {width}px): {word!r} on a {lang} page"
-    if width < 400:
-        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"{name} ({lang}): the page is {scroll}px wide in a {inner}px screen"
+    check_words(page, name, lang, width, raw=(*RAW, *RECONCILE_RAW), vi_words=VI_WORDS, en_words=EN_WORDS)
 
 
 def _screens(page: Any, live: Live, name: str) -> None:
     """The screen in each language at each width: saved and checked."""
     for lang in LANGS:
-        _language(page, live, lang)
+        set_language(page, live, lang)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             response = page.goto(live.app_url + "/reconcile/")
@@ -89,10 +79,6 @@ def _screens(page: Any, live: Live, name: str) -> None:
             page.wait_for_load_state("networkidle")
             live.shot(page, f"reconcile-{lang}-{width}-{name}")
             _check(page, name, lang, width)
-
-
-def _language(page: Any, live: Live, lang: str) -> None:
-    page.context.add_cookies([{"name": "kiotsync_language", "value": lang, "url": live.app_url}])
 
 
 def _drain(live: Live) -> None:
@@ -169,7 +155,7 @@ def test_reconcile_screen_with_drifts_in_both_languages(page: Any, live: Live) -
     stock_row, target = _make_drifts(live)
 
     # "Đối soát ngay" from the tab (the run goes inline here: the queue is immediate in tests).
-    _language(page, live, "vi")
+    set_language(page, live, "vi")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live.app_url + "/connection")
     page.click("nav.tabs >> text=Đối soát")
@@ -194,7 +180,7 @@ def test_reconcile_screen_with_drifts_in_both_languages(page: Any, live: Live) -
         assert page.locator(f"[data-testid=kind-{kind}]").count() == 1
 
     _screens(page, live, "drifts")
-    _language(page, live, "en")
+    set_language(page, live, "en")
     page.goto(live.app_url + "/reconcile/")
     english = page.inner_text("body")
     assert (
@@ -204,7 +190,7 @@ def test_reconcile_screen_with_drifts_in_both_languages(page: Any, live: Live) -
     # One click fixes the stock: written back through the flush.
     stock = run.drifts.get(kind=Drift.Kind.STOCK, kv_id=stock_row.kv_id)
     assert _available(stock_row.code) == target + 9
-    _language(page, live, "vi")
+    set_language(page, live, "vi")
     page.goto(live.app_url + "/reconcile/")
     page.click(f"[data-testid=fix-{stock.pk}]")
     page.wait_for_selector(".alert.success")

@@ -20,13 +20,11 @@ from kiotsync.wiring import get_wiring
 from .conftest import Live
 from .test_products_screens import _install_and_connect
 from .test_screens_words import EN_WORDS as STATUS_EN
-from .test_screens_words import RAW
+from .test_screens_words import LANGS, RAW, WIDTHS, check_words, set_language
 from .test_screens_words import VI_WORDS as STATUS_VI
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (1280, 375)
-LANGS = ("vi", "en")
 OTHER = "shopthuhai"
 VI_WORDS = (*STATUS_VI, "Đây là gian hàng KiotViet khác", "Chuyển cửa hàng sang gian hàng", "Đổi gian hàng")
 EN_WORDS = (
@@ -38,19 +36,7 @@ EN_WORDS = (
 
 
 def _check(page: Any, name: str, lang: str, width: int) -> None:
-    text = page.inner_text("body")
-    for raw in RAW:
-        found = raw.search(text)
-        assert found is None, f"{name} ({lang}, {width}px): raw {found.group(0)!r}"
-    for word in VI_WORDS if lang == "en" else EN_WORDS:
-        assert word not in text, f"{name} ({lang}, {width}px): {word!r} on a {lang} page"
-    if width < 400:
-        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner, f"{name} ({lang}): the page is {scroll}px wide in a {inner}px screen"
-
-
-def _language(page: Any, live: Live, lang: str) -> None:
-    page.context.add_cookies([{"name": "kiotsync_language", "value": lang, "url": live.app_url}])
+    check_words(page, name, lang, width, raw=RAW, vi_words=VI_WORDS, en_words=EN_WORDS)
 
 
 def _login(page: Any, live: Live, creds: dict[str, Any], *, switch: bool = False) -> None:
@@ -66,7 +52,7 @@ def _login(page: Any, live: Live, creds: dict[str, Any], *, switch: bool = False
 def _warning_screens(page: Any, live: Live, other: dict[str, Any]) -> None:
     """The refused login, in each language at each width (nothing changes on a refusal)."""
     for lang in LANGS:
-        _language(page, live, lang)
+        set_language(page, live, lang)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             _login(page, live, other)
@@ -99,7 +85,7 @@ def test_switching_to_another_retailer_in_both_languages(page: Any, live: Live) 
     assert VariantLinkRecord.objects.filter(tenant=tenant).count() == links
 
     # Ticked: the shop switches, and the settings are asked again.
-    _language(page, live, "vi")
+    set_language(page, live, "vi")
     page.set_viewport_size({"width": 1280, "height": 900})
     _login(page, live, other)
     page.wait_for_selector("[data-testid=switch-retailer]")
@@ -120,7 +106,7 @@ def test_switching_to_another_retailer_in_both_languages(page: Any, live: Live) 
 
     # The connection screen says what happened, in both languages at both widths.
     for lang in LANGS:
-        _language(page, live, lang)
+        set_language(page, live, lang)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(live.app_url + "/connection")

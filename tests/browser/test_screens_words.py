@@ -17,7 +17,7 @@ settings (an error summary, the status map), and the 404 and 500 pages. Each one
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,32 @@ EN_WORDS = (
 FRACTION = {"vi": re.compile(r"\d,\d"), "en": re.compile(r"\d\.\d")}
 
 
+def check_words(
+    page: Any,
+    name: str,
+    lang: str,
+    width: int,
+    *,
+    raw: Sequence[re.Pattern[str]] = RAW,
+    vi_words: Sequence[str] = VI_WORDS,
+    en_words: Sequence[str] = EN_WORDS,
+) -> None:
+    """No raw code, no word of the other language, and (at phone width) no sideways scroll."""
+    text = page.inner_text("body")
+    for pattern in raw:
+        found = pattern.search(text)
+        assert found is None, f"{name} ({lang}, {width}px): raw {found.group(0)!r}"
+    for word in vi_words if lang == "en" else en_words:
+        assert word not in text, f"{name} ({lang}, {width}px): {word!r} on a {lang} page"
+    if width < 400:
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner, f"{name} ({lang}): the page is {scroll}px wide in a {inner}px screen"
+
+
+def set_language(page: Any, live: Live, lang: str) -> None:
+    page.context.add_cookies([{"name": "kiotsync_language", "value": lang, "url": live.app_url}])
+
+
 @dataclass
 class Walk:
     page: Any
@@ -131,15 +157,7 @@ class Walk:
 
     def check(self, name: str, lang: str, width: int) -> None:
         page = self.page
-        text = page.inner_text("body")
-        for raw in RAW:
-            found = raw.search(text)
-            assert found is None, f"{name} ({lang}, {width}px): raw {found.group(0)!r}"
-        for word in VI_WORDS if lang == "en" else EN_WORDS:
-            assert word not in text, f"{name} ({lang}, {width}px): {word!r} on a {lang} page"
-        if width < 400:
-            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-            assert scroll <= inner, f"{name} ({lang}): the page is {scroll}px wide in a {inner}px screen"
+        check_words(page, name, lang, width)
         for cell in page.locator("[data-testid^=stock-] b, [data-testid^=sellable-] b").all_inner_texts():
             assert not FRACTION[lang].search(cell), f"{name}: stock shown as a fraction {cell!r}"
 

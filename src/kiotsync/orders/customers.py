@@ -117,15 +117,18 @@ def customer_id_for(tenant: Tenant, kv: KiotVietClient, phone: str, branch_id: i
     if not digits:
         return None
     if refresh(tenant, kv):
-        found = list(KvCustomer.objects.filter(tenant=tenant, phone=digits).order_by("kv_id"))
-        same_branch = [c for c in found if c.branch_id in (None, branch_id)]
-        pick = (same_branch or found)[:1]
-        return pick[0].kv_id if pick else None
-    customers = kv.find_customers_by_phone(phone)
-    remember(tenant.pk, customers)
-    same = [c for c in customers if c.branch_id in (None, branch_id)]
-    chosen = (same or customers)[:1]
-    return chosen[0].id if chosen else None
+        found = list(
+            KvCustomer.objects.filter(tenant=tenant, phone=digits)
+            .order_by("kv_id")
+            .values_list("kv_id", "branch_id")
+        )
+    else:
+        customers = kv.find_customers_by_phone(phone)
+        remember(tenant.pk, customers)
+        found = [(c.id, c.branch_id) for c in customers]
+    same_branch = [kv_id for kv_id, branch in found if branch in (None, branch_id)]
+    choice = same_branch or [kv_id for kv_id, _branch in found]
+    return choice[0] if choice else None
 
 
 def ids_with_phone(tenant: Tenant, kv: KiotVietClient, phone: str) -> list[int] | None:

@@ -52,7 +52,7 @@ class Executor:
         hv_order_id: int | None,
         kv_order_id: int | None,
         branch_id: int | None,
-        customers: Customers | None = None,
+        customers: Customers,
     ) -> None:
         self._kv = kv
         self._customers = customers
@@ -129,17 +129,10 @@ class Executor:
     # -- creations ---------------------------------------------------------------------------
     def _create_kv_order(self, draft: core.KvOrderDraft) -> Outcome:
         kv = self._kv()
-        customer_id = None
         phone = draft.customer.phone
-        if phone and self._customers is not None:
-            customer_id = self._customers.find(phone, draft.branch_id)
-        elif phone:
-            found = kv.find_customers_by_phone(phone)
-            same_branch = [c for c in found if c.branch_id in (None, draft.branch_id)]
-            pick = (same_branch or found)[:1]
-            customer_id = pick[0].id if pick else None
+        customer_id = self._customers.find(phone, draft.branch_id) if phone else None
         order = kv.create_order(wire.kv_order_body(draft, customer_id))
-        if phone and customer_id is None and self._customers is not None:
+        if phone and customer_id is None:
             self._customers.created(order.customer_id, phone, draft.branch_id)  # made inline
         return Outcome(new_id=order.id, code=order.code or "", kv_order=order.raw, touched_kv=False)
 

@@ -72,12 +72,15 @@ def poll_shop(tenant_id: int) -> None:
         .filter(tenant_id=tenant_id, tenant__status=Tenant.Status.ACTIVE)
         .first()
     )
-    if conn is None:
-        return
+    if conn is not None:
+        _poll(conn.tenant)
+
+
+def _poll(tenant: Tenant) -> None:
     try:
-        polling.poll_tenant(conn.tenant, get_wiring())
-    except Exception:
-        log.exception("order poll failed for %s", conn.tenant.orgid)
+        polling.poll_tenant(tenant, get_wiring())
+    except Exception:  # one shop's failure must not stop the others
+        log.exception("order poll failed for %s", tenant.orgid)
 
 
 duties.register("orders.poll", 60, POLL_SHOP, _connected_shops)
@@ -118,15 +121,11 @@ duties.register("orders.customers", 600, READ_CUSTOMERS, _shops_without_customer
 def backstop() -> None:
     """Poll every connected shop at once, then wake what is due (tests and benchmarks; in
     production each shop is polled by its own duty and :func:`orders_due` runs each minute)."""
-    wiring = get_wiring()
     for conn in KiotVietConnection.objects.select_related("tenant").filter(
         tenant__status=Tenant.Status.ACTIVE
     ):
-        try:
-            polling.poll_tenant(conn.tenant, wiring)
-        except Exception:  # one shop's failure must not stop the others
-            log.exception("order poll failed for %s", conn.tenant.orgid)
-    usecases.run_due(wiring)
+        _poll(conn.tenant)
+    usecases.run_due(get_wiring())
 
 
 @db_periodic_task(crontab(minute="*"))
