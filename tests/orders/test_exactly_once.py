@@ -131,7 +131,9 @@ def test_each_shop_is_polled_by_its_own_duty_at_its_place_in_the_minute(shop: Sh
     assert shop.link(order["id"]).state == OrderLink.State.SYNCED
     assert len(shop.kv_orders_for(order["id"])) == 1
     moved = Duty.objects.get(pk=duty.pk)
-    assert moved.due_at == duty.due_at + timedelta(seconds=180) and moved.last_run_at is not None
+    # One period on (the registration check that ran in the same minute may have found a
+    # webhook missing under load and moved the shop to the 1-minute period: that is the rule).
+    assert moved.due_at == duty.due_at + timedelta(seconds=moved.period_s) and moved.last_run_at is not None
     before = Duty.objects.get(pk=duty.pk).due_at
     dispatch_due(duty.due_at)  # the same instant again: nothing due for this shop
     assert Duty.objects.get(pk=duty.pk).due_at == before
